@@ -1,0 +1,99 @@
+# hostinfo: build, run and test N replicas behind nginx from one declaration.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# The road the images take: `nix` (the flake) or `local` (cargo and Docker, no Nix store).
+images := env("IMAGES", "nix")
+# The compose project and the host port: recipes find the stack by them.
+project := env("HOSTINFO_PROJECT", "hostinfo")
+port := env("HOSTINFO_PORT", "8000")
+# More stack options, as a Nix attribute set: STACK_OPTIONS='{ readTimeout = "5s"; }'.
+options := env("STACK_OPTIONS", "{ }")
+
+stack_dir := ".stack" / project
+stack := "python3 scripts/stack.py --project " + project + " --port " + port
+compose := "$(" + stack + " compose) -p " + project + " -f " + stack_dir + "/compose.yaml"
+
+# List the recipes
+default:
+    @just --list --unsorted
+
+# Build nginx and N replicas, start them, wait until all are healthy, print the URL
+up replicas="5": preflight image (render replicas)
+    {{ compose }} up -d --remove-orphans
+    {{ stack }} wait {{ replicas }}
+
+# Run N replicas; nginx follows through DNS, without a reload
+scale replicas: (render replicas)
+    {{ compose }} up -d --no-recreate --scale app={{ replicas }}
+    {{ stack }} wait {{ replicas }}
+
+# Remove the stack's containers, networks and rendered files
+down:
+    if [ -f {{ stack_dir }}/compose.yaml ]; then {{ compose }} down --remove-orphans --timeout 10; fi
+    {{ stack }} purge
+    rm -rf {{ stack_dir }}
+
+# Show the stack's containers: hostname, health, address
+ps:
+    {{ stack }} ps
+
+# Follow the logs of the stack, or of one service (app or lb)
+logs service="":
+    {{ compose }} logs --follow --tail 50 {{ service }}
+
+# Send COUNT requests through nginx and count the replicas that served them
+smoke count="100":
+    {{ stack }} smoke {{ count }}
+
+# Write compose.yaml and nginx.conf for N replicas into .stack/<project>/
+render replicas="5":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # Rendered in full before anything is written: a bad option leaves the
+    # files of a running stack as they were.
+    rendered=$(nix-instantiate --eval --strict --json nix/render.nix \
+      --arg options '{{ options }}' --argstr replicas '{{ replicas }}' --argstr publishPort '{{ port }}')
+    mkdir -p {{ stack_dir }}
+    for file in $(jq -r 'keys[]' <<<"$rendered"); do
+      jq -j --arg file "$file" '.[$file]' <<<"$rendered" > "{{ stack_dir }}/$file"
+    done
+
+# Build the service and nginx images and load them into Docker
+image:
+    just _image-{{ if images =~ '^(nix|local)$' { images } else { error("IMAGES must be nix or local, got " + images) } }}
+
+[private]
+_image-nix:
+    $(nix build --no-link --print-out-paths .#image) | docker load --quiet
+    $(nix build --no-link --print-out-paths .#nginx-image) | docker load --quiet
+
+[private]
+_image-local:
+    images/build-app-image
+    images/build-nginx-image
+
+# Check that docker, compose and nix-instantiate are there and the port is free
+preflight:
+    @{{ stack }} preflight
+
+# Every check that needs no Nix store: what CI runs
+test: test-rust test-stack test-e2e
+
+# Rust: formatting, clippy without warnings, unit and black-box tests
+test-rust:
+    cargo fmt --all -- --check
+    cargo clippy --all-targets --locked -- --deny warnings
+    cargo test --locked
+
+# The stack declaration: pure Nix tests, error messages, the Compose schema
+test-stack:
+    python3 -m pytest -q tests/stack
+
+# The stack on real Docker with local images: failover, scaling, hardening
+test-e2e:
+    IMAGES=local python3 -m pytest -q tests/e2e
+
+# Measure the service alone: /info against /health, start-up time, memory
+bench-service:
+    scripts/bench-service.sh

@@ -1,0 +1,80 @@
+# The one home of the image settings, read by both image roads and the stack.
+#
+# Pure Nix (builtins only): nix/image.nix and nix/nginx-image.nix build from
+# it with dockerTools, the Dockerfile road reads it as JSON through
+# `nix-instantiate --eval --strict --json`, and nix/stack.nix takes image
+# names, ports and the health check from it.
+{
+  # The commit the image is built from, when known (the flake's `self.rev`).
+  revision ? null,
+}:
+let
+  crate = (builtins.fromTOML (builtins.readFile ../Cargo.toml)).package;
+
+  # Both images run as `nobody`, by number: the service image has no
+  # /etc/passwd to look a name up in.
+  nobody = "65534:65534";
+
+  ociLabels =
+    { title, description, version }:
+    {
+      "org.opencontainers.image.title" = title;
+      "org.opencontainers.image.description" = description;
+      "org.opencontainers.image.version" = version;
+      "org.opencontainers.image.source" = crate.repository;
+      "org.opencontainers.image.licenses" = crate.license;
+    }
+    // (if revision == null then { } else { "org.opencontainers.image.revision" = revision; });
+in
+rec {
+  app = rec {
+    name = crate.name;
+    tag = crate.version;
+    # Where the static binary lives inside the image, on both roads.
+    binary = "/bin/${crate.name}";
+    user = nobody;
+    port = 8000;
+    env = {
+      HOSTINFO_LISTEN = "0.0.0.0:${toString port}";
+      RUST_LOG = "info";
+    };
+    stopSignal = "SIGTERM";
+    # The image has no shell and no curl: the binary checks itself.
+    healthcheck = {
+      command = [
+        binary
+        "healthcheck"
+      ];
+      intervalSeconds = 5;
+      timeoutSeconds = 2;
+      startPeriodSeconds = 10;
+      retries = 3;
+    };
+    labels = ociLabels {
+      title = crate.name;
+      inherit (crate) description;
+      version = crate.version;
+    };
+  };
+
+  lb = rec {
+    name = "${crate.name}-nginx";
+    # Tagged with the nginx release series; both roads check that the nginx
+    # they pack belongs to it, and that it is at least `minimumNginx`.
+    nginxSeries = "1.30";
+    tag = nginxSeries;
+    # `server … resolve` in an upstream is open source from this release on.
+    minimumNginx = "1.27.3";
+    binary = "/bin/nginx";
+    config = "/etc/nginx/nginx.conf";
+    user = nobody;
+    # Unprivileged, so nginx needs no capability; compose publishes it.
+    port = 8080;
+    stopSignal = "SIGQUIT"; # nginx's graceful shutdown
+    labels = ociLabels {
+      title = name;
+      description = "nginx in front of the ${crate.name} replicas";
+      version = nginxSeries;
+    };
+  };
+}

@@ -1,0 +1,251 @@
+# The stack declaration: options in, `{ compose; nginxConf; }` out.
+#
+# Builtins only, no nixpkgs, so a bare `nix-instantiate --eval --strict` can
+# render it anywhere. The flake exposes it as `lib.mkStack`.
+options:
+let
+  inherit (builtins)
+    attrNames
+    concatStringsSep
+    filter
+    isBool
+    isInt
+    isString
+    mapAttrs
+    match
+    readFile
+    replaceStrings
+    throw
+    toJSON
+    ;
+
+  images = import ./images.nix { };
+
+  defaults = {
+    # Replicas of the service behind nginx.
+    replicas = 5;
+    appImage = "${images.app.name}:${images.app.tag}";
+    appPort = images.app.port;
+    # RUST_LOG of every replica.
+    logLevel = images.app.env.RUST_LOG;
+    appMemory = "64m";
+    appPids = 64;
+    lbImage = "${images.lb.name}:${images.lb.tag}";
+    lbPort = images.lb.port;
+    lbMemory = "128m";
+    lbPids = 256;
+    # Where the stack is published on the host: loopback unless asked.
+    publishAddress = "127.0.0.1";
+    publishPort = 8000;
+    # How long a container may drain after SIGTERM before it is killed.
+    stopGracePeriod = "10s";
+
+    nginxWorkers = "auto";
+    # Idle upstream connections each nginx worker keeps open.
+    keepalive = 64;
+    connectTimeout = "250ms";
+    # Longest a replica may take to answer before the request moves on.
+    readTimeout = "2s";
+    nextUpstreamTries = 3;
+    nextUpstreamTimeout = "3s";
+    maxFails = 1;
+    failTimeout = "5s";
+    resolverValid = "1s";
+    maxBodySize = "16k";
+    accessLog = true;
+    # nginx answering by itself at /_bench/ceiling: the benchmark's ceiling.
+    benchmarkLocation = false;
+  };
+
+  # What each option must be, as a test and the words for an error.
+  isPort = v: isInt v && v >= 1 && v <= 65535;
+  isDuration = v: isString v && match "[0-9]+(ms|s|m|h)" v != null;
+  isSize = v: isString v && match "[0-9]+[kmg]?" v != null;
+  isNonEmptyString = v: isString v && v != "";
+  atLeast = n: v: isInt v && v >= n;
+  port = {
+    check = isPort;
+    expected = "an integer from 1 to 65535";
+  };
+  duration = {
+    check = isDuration;
+    expected = ''a duration such as "250ms", "2s" or "1m"'';
+  };
+  size = {
+    check = isSize;
+    expected = ''a size such as "16k" or "64m"'';
+  };
+  image = {
+    check = isNonEmptyString;
+    expected = "an image reference such as name:tag";
+  };
+  count = n: {
+    check = atLeast n;
+    expected = "an integer >= ${toString n}";
+  };
+  flag = {
+    check = isBool;
+    expected = "true or false";
+  };
+
+  types = {
+    replicas = count 1;
+    appImage = image;
+    appPort = port;
+    logLevel = {
+      check = isNonEmptyString;
+      expected = "a RUST_LOG filter such as info or hostinfo=debug";
+    };
+    appMemory = size;
+    appPids = count 16;
+    lbImage = image;
+    lbPort = port;
+    lbMemory = size;
+    lbPids = count 16;
+    publishAddress = {
+      check = v: isString v && match "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+" v != null;
+      expected = "an IPv4 address such as 127.0.0.1 or 0.0.0.0";
+    };
+    publishPort = port;
+    stopGracePeriod = duration;
+    nginxWorkers = {
+      check = v: v == "auto" || atLeast 1 v;
+      expected = ''"auto" or an integer >= 1'';
+    };
+    keepalive = count 1;
+    connectTimeout = duration;
+    readTimeout = duration;
+    nextUpstreamTries = count 1;
+    nextUpstreamTimeout = duration;
+    maxFails = count 0;
+    failTimeout = duration;
+    resolverValid = duration;
+    maxBodySize = size;
+    accessLog = flag;
+    benchmarkLocation = flag;
+  };
+
+  unknown = filter (name: !(defaults ? ${name})) (attrNames options);
+
+  settings = defaults // options;
+
+  show = v: if isString v then ''"${v}"'' else toJSON v;
+
+  checked = mapAttrs (
+    name: value:
+    if types.${name}.check value then
+      value
+    else
+      throw "hostinfo stack: option '${name}' must be ${types.${name}.expected}, got ${show value}"
+  ) settings;
+
+  s =
+    if unknown != [ ] then
+      throw "hostinfo stack: unknown option '${builtins.head unknown}' (known options: ${concatStringsSep ", " (attrNames defaults)})"
+    else
+      # Every option is checked, even one no output happens to read.
+      builtins.deepSeq checked checked;
+
+  appService = "app";
+  lbService = "lb";
+
+  seconds = n: "${toString n}s";
+
+  # Least privilege for every container of the stack.
+  hardened = {
+    read_only = true;
+    cap_drop = [ "ALL" ];
+    security_opt = [ "no-new-privileges:true" ];
+    restart = "unless-stopped";
+    stop_grace_period = s.stopGracePeriod;
+  };
+
+  compose = {
+    services = {
+      ${appService} = hardened // {
+        image = s.appImage;
+        user = images.app.user;
+        environment = images.app.env // {
+          HOSTINFO_LISTEN = "0.0.0.0:${toString s.appPort}";
+          RUST_LOG = s.logLevel;
+        };
+        healthcheck = {
+          test = [ "CMD" ] ++ images.app.healthcheck.command;
+          interval = seconds images.app.healthcheck.intervalSeconds;
+          timeout = seconds images.app.healthcheck.timeoutSeconds;
+          start_period = seconds images.app.healthcheck.startPeriodSeconds;
+          retries = images.app.healthcheck.retries;
+        };
+        stop_signal = images.app.stopSignal;
+        mem_limit = s.appMemory;
+        pids_limit = s.appPids;
+        deploy.replicas = s.replicas;
+        # Reachable only from nginx, on the stack's internal network.
+        networks = [ "backend" ];
+      };
+
+      ${lbService} = hardened // {
+        image = s.lbImage;
+        user = images.lb.user;
+        stop_signal = images.lb.stopSignal;
+        mem_limit = s.lbMemory;
+        pids_limit = s.lbPids;
+        # The only published port of the stack.
+        ports = [ "${s.publishAddress}:${toString s.publishPort}:${toString s.lbPort}" ];
+        volumes = [ "./nginx.conf:${images.lb.config}:ro" ];
+        tmpfs = [ "/tmp:size=16m,mode=1777" ];
+        depends_on.${appService}.condition = "service_healthy";
+        networks = [
+          "backend"
+          "frontend"
+        ];
+      };
+    };
+
+    networks = {
+      # No route out: replicas talk to nginx and nothing else.
+      backend.internal = true;
+      # nginx's side, where the published port lives.
+      frontend = { };
+    };
+  };
+
+  benchmarkLocation = ''
+    # The benchmark's ceiling: nginx answering by itself, no replica.
+            location = /_bench/ceiling {
+                access_log off;
+                return 200 '{"status":"ok"}';
+            }
+  '';
+
+  nginxConf =
+    replaceStrings
+      (map (name: "@${name}@") (attrNames nginxValues))
+      (map (name: nginxValues.${name}) (attrNames nginxValues))
+      (readFile ../nginx.conf);
+
+  nginxValues = mapAttrs (_: toString) {
+    inherit appService;
+    inherit (s)
+      appPort
+      keepalive
+      connectTimeout
+      readTimeout
+      nextUpstreamTries
+      nextUpstreamTimeout
+      maxFails
+      failTimeout
+      resolverValid
+      maxBodySize
+      ;
+    workerProcesses = s.nginxWorkers;
+    listenPort = s.lbPort;
+    accessLog = if s.accessLog then "/dev/stdout upstream buffer=64k flush=1s" else "off";
+    benchmarkLocation = if s.benchmarkLocation then "        ${benchmarkLocation}" else "";
+  };
+in
+# Bad options fail whatever part of the result is asked for.
+builtins.seq s {
+  inherit compose nginxConf;
+  settings = s;
+}

@@ -1,0 +1,87 @@
+# Tests of the stack declaration: `{ passed = [ names ]; }`, or an error naming each failure.
+#
+# Builtins only, like nix/stack.nix: `nix flake check` runs them, and so does
+# a bare `nix-instantiate --eval --strict --json nix/tests` on any machine.
+let
+  inherit (builtins)
+    attrNames
+    concatStringsSep
+    deepSeq
+    filter
+    fromJSON
+    length
+    readFile
+    split
+    tryEval
+    ;
+
+  mkStack = import ../stack.nix;
+
+  # The golden stack: small, and different from the defaults where it can be.
+  small = mkStack {
+    replicas = 2;
+    publishPort = 18000;
+  };
+  defaults = mkStack { };
+
+  occurrences = pattern: text: (length (split pattern text) - 1) / 2;
+  rejects = options: !(tryEval (deepSeq (mkStack options) null)).success;
+
+  tests = {
+    "a small stack renders the golden compose file" =
+      small.compose == fromJSON (readFile ./golden/compose.json);
+    "a small stack renders the golden nginx.conf" = small.nginxConf == readFile ./golden/nginx.conf;
+
+    "the default stack runs five replicas" = defaults.compose.services.app.deploy.replicas == 5;
+    "replicas publish no port" = !(defaults.compose.services.app ? ports);
+    "nginx is published on loopback port 8000 by default" =
+      defaults.compose.services.lb.ports == [ "127.0.0.1:8000:8080" ];
+    "replicas sit only on the internal network" =
+      defaults.compose.services.app.networks == [ "backend" ]
+      && defaults.compose.networks.backend.internal;
+    "every container is read-only, without capabilities, as nobody" =
+      let
+        hardened =
+          svc:
+          svc.read_only && svc.cap_drop == [ "ALL" ] && svc.user == "65534:65534"
+          && svc.security_opt == [ "no-new-privileges:true" ];
+      in
+      hardened defaults.compose.services.app && hardened defaults.compose.services.lb;
+    "nginx waits for healthy replicas" =
+      defaults.compose.services.lb.depends_on.app.condition == "service_healthy";
+    "the app port reaches both the replicas and nginx" =
+      let
+        stack = mkStack { appPort = 9000; };
+      in
+      stack.compose.services.app.environment.HOSTINFO_LISTEN == "0.0.0.0:9000"
+      && occurrences "server app:9000 resolve" stack.nginxConf == 1;
+
+    "every placeholder in nginx.conf is filled" = occurrences "@[A-Za-z]+@" defaults.nginxConf == 0;
+    "nginx follows the replicas through DNS" =
+      occurrences "server app:8000 resolve" defaults.nginxConf == 1
+      && occurrences "resolver 127.0.0.11 valid=1s" defaults.nginxConf == 1;
+    "the benchmark location is there only when asked for" =
+      occurrences "/_bench/ceiling" defaults.nginxConf == 0
+      && occurrences "/_bench/ceiling" (mkStack { benchmarkLocation = true; }).nginxConf == 1;
+    "the access log can be turned off" =
+      occurrences "access_log off;" (mkStack { accessLog = false; }).nginxConf == 1;
+
+    "zero replicas are rejected" = rejects { replicas = 0; };
+    "a replica count that is not an integer is rejected" = rejects { replicas = "5"; };
+    "a port above 65535 is rejected" = rejects { publishPort = 70000; };
+    "port 0 is rejected" = rejects { appPort = 0; };
+    "an unknown option is rejected" = rejects { replica = 3; };
+    "a malformed duration is rejected" = rejects { readTimeout = "2 s"; };
+    "a malformed size is rejected" = rejects { appMemory = "lots"; };
+    "a malformed publish address is rejected" = rejects { publishAddress = "localhost"; };
+    "a non-boolean flag is rejected" = rejects { accessLog = "yes"; };
+    "an empty image is rejected" = rejects { appImage = ""; };
+    "a bad nginx worker count is rejected" = rejects { nginxWorkers = 0; };
+  };
+
+  failed = filter (name: !tests.${name}) (attrNames tests);
+in
+if failed == [ ] then
+  { passed = attrNames tests; }
+else
+  throw "stack tests failed: ${concatStringsSep "; " failed}"

@@ -1,0 +1,119 @@
+"""The stack declaration (nix/stack.nix), evaluated as users' machines do.
+
+No Nix store is needed: a bare `nix-instantiate` evaluates the pure-Nix
+generator, its own tests and its error messages, and the rendered compose
+file is checked against the Compose Specification and by docker-compose.
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+import subprocess
+
+import jsonschema
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "schemas" / "compose-spec.json").read_text())
+
+
+def nix_eval(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["nix-instantiate", "--eval", "--strict", "--json", *args],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+
+
+def render(options: str = "{ }", **strings: str) -> dict[str, str]:
+    argstrs = [arg for name, value in strings.items() for arg in ("--argstr", name, value)]
+    result = nix_eval("nix/render.nix", "--arg", "options", options, *argstrs)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_generators_own_pure_nix_tests_pass():
+    result = nix_eval("nix/tests")
+    assert result.returncode == 0, result.stderr
+    passed = json.loads(result.stdout)["passed"]
+    assert len(passed) >= 20
+    print(f"{len(passed)} pure Nix tests passed")
+
+
+def test_every_nix_file_parses():
+    files = sorted(ROOT.glob("*.nix")) + sorted((ROOT / "nix").rglob("*.nix"))
+    assert ROOT / "nix" / "stack.nix" in files
+    for file in files:
+        result = subprocess.run(["nix-instantiate", "--parse", str(file)],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"{file}: {result.stderr}"
+
+
+OPTION_SETS = [
+    "{ }",
+    "{ replicas = 1; publishPort = 18000; }",
+    '{ replicas = 12; publishAddress = "0.0.0.0"; accessLog = false; benchmarkLocation = true; }',
+]
+
+
+@pytest.mark.parametrize("options", OPTION_SETS)
+def test_rendered_compose_file_follows_the_compose_specification(options):
+    compose = json.loads(render(options)["compose.yaml"])
+    jsonschema.Draft7Validator(SCHEMA).validate(compose)
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
+@pytest.mark.parametrize("options", OPTION_SETS)
+def test_docker_compose_accepts_the_rendered_file(options, tmp_path):
+    for name, content in render(options).items():
+        (tmp_path / name).write_text(content)
+    result = subprocess.run(
+        ["docker-compose", "-f", str(tmp_path / "compose.yaml"), "config", "--quiet"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_command_line_replicas_and_port_reach_compose():
+    compose = json.loads(render(replicas="7", publishPort="18001")["compose.yaml"])
+    assert compose["services"]["app"]["deploy"]["replicas"] == 7
+    assert compose["services"]["lb"]["ports"] == ["127.0.0.1:18001:8080"]
+
+
+def test_image_settings_read_as_json_name_the_crate_version():
+    cargo = (ROOT / "Cargo.toml").read_text()
+    result = nix_eval("-E", "import ./nix/images.nix { }")
+    assert result.returncode == 0, result.stderr
+    images = json.loads(result.stdout)
+    assert f'version = "{images["app"]["tag"]}"' in cargo
+    assert images["app"]["healthcheck"]["command"] == [images["app"]["binary"], "healthcheck"]
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ("{ replicas = 0; }", ["'replicas'", "got 0"]),
+        ('{ replicas = "five"; }', ["'replicas'", 'got "five"']),
+        ("{ replicas = 2.5; }", ["'replicas'", "got 2.5"]),
+        ("{ publishPort = 70000; }", ["'publishPort'", "got 70000", "1 to 65535"]),
+        ("{ appPort = 0; }", ["'appPort'", "got 0"]),
+        ("{ replica = 3; }", ["unknown option 'replica'", "replicas"]),
+        ('{ readTimeout = "soon"; }', ["'readTimeout'", 'got "soon"', "duration"]),
+        ('{ appMemory = "lots"; }', ["'appMemory'", 'got "lots"']),
+        ('{ publishAddress = "localhost"; }', ["'publishAddress'", 'got "localhost"']),
+        ('{ accessLog = "yes"; }', ["'accessLog'", 'got "yes"']),
+    ],
+)
+def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
+    result = nix_eval("nix/render.nix", "--arg", "options", options)
+    assert result.returncode != 0
+    first_line = result.stderr.strip().splitlines()[0]
+    assert first_line.startswith("error: hostinfo stack:")
+    for words in named:
+        assert words in first_line
+
+
+def test_a_bad_replica_count_from_the_command_line_is_named():
+    result = nix_eval("nix/render.nix", "--arg", "options", "{ }", "--argstr", "replicas", "many")
+    assert result.returncode != 0
+    assert "option 'replicas' must be an integer >= 1, got \"many\"" in result.stderr
