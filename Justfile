@@ -97,3 +97,17 @@ test-e2e:
 # Measure the service alone: /info against /health, start-up time, memory
 bench-service:
     scripts/bench-service.sh
+
+# Rewrite the stack generator's golden files after a change you meant to make
+golden:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    rendered=$(nix-instantiate --eval --strict --json -E '(import ./nix/tests).goldenStack')
+    jq '.compose' <<<"$rendered" > nix/tests/golden/compose.json
+    jq -j '.nginxConf' <<<"$rendered" > nix/tests/golden/nginx.conf
+    nix-instantiate --eval --strict --json -E '(import ./nix/tests/k8s.nix).goldenK8s' | jq . > nix/tests/golden/k8s.json
+    git diff --stat -- nix/tests/golden
+
+# Benchmark the stack side by side with nginx's own ceiling; writes results/
+bench:
+    python3 scripts/bench-stack.py

@@ -32,6 +32,7 @@ rec {
     tag = crate.version;
     # Where the static binary lives inside the image, on both roads.
     binary = "/bin/${crate.name}";
+    entrypoint = [ binary ];
     user = nobody;
     port = 8000;
     env = {
@@ -45,7 +46,7 @@ rec {
         binary
         "healthcheck"
       ];
-      intervalSeconds = 5;
+      intervalSeconds = 2;
       timeoutSeconds = 2;
       startPeriodSeconds = 10;
       retries = 3;
@@ -67,6 +68,15 @@ rec {
     minimumNginx = "1.27.3";
     binary = "/bin/nginx";
     config = "/etc/nginx/nginx.conf";
+    # `-e stderr`: nginx opens its compiled-in error log before it reads the
+    # config, and there is no writable /var/log in the image.
+    entrypoint = [
+      binary
+      "-e"
+      "stderr"
+      "-c"
+      config
+    ];
     user = nobody;
     # Unprivileged, so nginx needs no capability; compose publishes it.
     port = 8080;

@@ -34,6 +34,8 @@ let
     lbPort = images.lb.port;
     lbMemory = "128m";
     lbPids = 256;
+    # Room for nginx's pid file and temp files: the one writable path.
+    lbTmpSize = "16m";
     # Where the stack is published on the host: loopback unless asked.
     publishAddress = "127.0.0.1";
     publishPort = 8000;
@@ -41,6 +43,10 @@ let
     stopGracePeriod = "10s";
 
     nginxWorkers = "auto";
+    # The DNS server nginx asks, and the name it asks for to find every
+    # replica: Docker's embedded DNS and the compose service by default.
+    resolver = "127.0.0.11";
+    appHost = appService;
     # Idle upstream connections each nginx worker keeps open.
     keepalive = 64;
     connectTimeout = "250ms";
@@ -102,12 +108,21 @@ let
     lbPort = port;
     lbMemory = size;
     lbPids = count 16;
+    lbTmpSize = size;
     publishAddress = {
       check = v: isString v && match "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+" v != null;
       expected = "an IPv4 address such as 127.0.0.1 or 0.0.0.0";
     };
     publishPort = port;
     stopGracePeriod = duration;
+    resolver = {
+      check = isNonEmptyString;
+      expected = "a DNS server address or name";
+    };
+    appHost = {
+      check = isNonEmptyString;
+      expected = "a DNS name";
+    };
     nginxWorkers = {
       check = v: v == "auto" || atLeast 1 v;
       expected = ''"auto" or an integer >= 1'';
@@ -124,6 +139,9 @@ let
     accessLog = flag;
     benchmarkLocation = flag;
   };
+
+  appService = "app";
+  lbService = "lb";
 
   unknown = filter (name: !(defaults ? ${name})) (attrNames options);
 
@@ -145,9 +163,6 @@ let
     else
       # Every option is checked, even one no output happens to read.
       builtins.deepSeq checked checked;
-
-  appService = "app";
-  lbService = "lb";
 
   seconds = n: "${toString n}s";
 
@@ -193,7 +208,7 @@ let
         # The only published port of the stack.
         ports = [ "${s.publishAddress}:${toString s.publishPort}:${toString s.lbPort}" ];
         volumes = [ "./nginx.conf:${images.lb.config}:ro" ];
-        tmpfs = [ "/tmp:size=16m,mode=1777" ];
+        tmpfs = [ "/tmp:size=${s.lbTmpSize},mode=1777" ];
         depends_on.${appService}.condition = "service_healthy";
         networks = [
           "backend"
@@ -227,7 +242,9 @@ let
   nginxValues = mapAttrs (_: toString) {
     inherit appService;
     inherit (s)
+      appHost
       appPort
+      resolver
       keepalive
       connectTimeout
       readTimeout
@@ -246,6 +263,6 @@ let
 in
 # Bad options fail whatever part of the result is asked for.
 builtins.seq s {
-  inherit compose nginxConf;
+  inherit compose nginxConf images;
   settings = s;
 }

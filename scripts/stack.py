@@ -11,6 +11,7 @@ import argparse
 import collections
 import json
 import os
+import pathlib
 import shutil
 import socket
 import subprocess
@@ -45,6 +46,14 @@ def docker(*args: str) -> str:
     return subprocess.run(
         ["docker", *args], capture_output=True, text=True, check=True
     ).stdout
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def docker_inspect(container_id: str) -> dict:
+    (found,) = json.loads(docker("inspect", container_id))
+    return found
 
 
 def containers(project: str, service: str, *, running_only: bool = True) -> list[dict]:

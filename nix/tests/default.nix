@@ -1,4 +1,4 @@
-# Tests of the stack declaration: `{ passed = [ names ]; }`, or an error naming each failure.
+# Tests of the stack declaration: `passed` lists them, or fails naming each failure.
 #
 # Builtins only, like nix/stack.nix: `nix flake check` runs them, and so does
 # a bare `nix-instantiate --eval --strict --json nix/tests` on any machine.
@@ -81,7 +81,10 @@ let
 
   failed = filter (name: !tests.${name}) (attrNames tests);
 in
-if failed == [ ] then
-  { passed = attrNames tests; }
-else
-  throw "stack tests failed: ${concatStringsSep "; " failed}"
+{
+  passed =
+    if failed == [ ] then attrNames tests else throw "stack tests failed: ${concatStringsSep "; " failed}";
+
+  # What `just golden` writes to ./golden after a change meant to alter it.
+  goldenStack = { inherit (small) compose nginxConf; };
+}

@@ -1,0 +1,81 @@
+{
+  description = "hostinfo: which replica answered, as a static Rust service behind nginx, built and tested from one declaration";
+
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+    crane.url = "github:ipetkov/crane";
+  };
+
+  outputs =
+    {
+      self,
+      nixpkgs,
+      crane,
+    }:
+    let
+      inherit (nixpkgs) lib;
+
+      # Images and the VM test need Linux; the rendered stack and the shell do not.
+      linuxSystems = [
+        "x86_64-linux"
+        "aarch64-linux"
+      ];
+      allSystems = linuxSystems ++ [
+        "x86_64-darwin"
+        "aarch64-darwin"
+      ];
+      forSystems = systems: f: lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
+
+      images = import ./nix/images.nix { revision = self.rev or null; };
+      imageConfig = import ./nix/image-config.nix { inherit images; };
+      # The commit's date, not the build's: one commit, one image digest.
+      created = import ./nix/timestamp.nix self.lastModifiedDate;
+
+      build = pkgs: rec {
+        hostinfo = pkgs.callPackage ./nix/package.nix { inherit crane; };
+        nginx = pkgs.callPackage ./nix/nginx.nix { inherit images; };
+        image = pkgs.callPackage ./nix/image.nix {
+          inherit hostinfo images imageConfig created;
+        };
+        nginx-image = pkgs.callPackage ./nix/nginx-image.nix {
+          inherit nginx images imageConfig created;
+        };
+        stack = pkgs.callPackage ./nix/rendered-files.nix {
+          name = "hostinfo-stack";
+          files = import ./nix/render.nix { };
+        };
+        k8s = pkgs.callPackage ./nix/rendered-files.nix {
+          name = "hostinfo-k8s";
+          inherit (import ./nix/k8s.nix { }) files;
+        };
+      };
+    in
+    {
+      lib = {
+        mkStack = import ./nix/stack.nix;
+        mkK8s = import ./nix/k8s.nix;
+      };
+
+      packages = forSystems allSystems (
+        pkgs:
+        let
+          built = build pkgs;
+        in
+        { inherit (built) stack k8s; }
+        // lib.optionalAttrs pkgs.stdenv.hostPlatform.isLinux {
+          default = built.hostinfo;
+          inherit (built) image nginx-image;
+        }
+      );
+
+      checks = forSystems linuxSystems (
+        pkgs: import ./nix/checks ({ inherit pkgs; } // build pkgs)
+      );
+
+      devShells = forSystems allSystems (pkgs: {
+        default = pkgs.callPackage ./nix/dev-shell.nix { };
+      });
+
+      formatter = forSystems allSystems (pkgs: pkgs.nixfmt-tree);
+    };
+}

@@ -1,0 +1,40 @@
+# Every check of `nix flake check` on Linux, one file per concern.
+{
+  pkgs,
+  hostinfo,
+  nginx,
+  image,
+  nginx-image,
+  stack,
+  ...
+}:
+let
+  inherit (pkgs) callPackage;
+in
+{
+  # The package build itself.
+  inherit hostinfo;
+  clippy = callPackage ./clippy.nix { inherit hostinfo; };
+  rustfmt = callPackage ./rustfmt.nix { inherit hostinfo; };
+  nextest = callPackage ./nextest.nix { inherit hostinfo; };
+  static-binary = callPackage ./static-binary.nix { inherit hostinfo; };
+  stack-tests = callPackage ./pure-tests.nix {
+    name = "hostinfo-stack-tests";
+    suite = import ../tests;
+  };
+  k8s-tests = callPackage ./pure-tests.nix {
+    name = "hostinfo-k8s-tests";
+    suite = import ../tests/k8s.nix;
+  };
+  nginx-config = callPackage ./nginx-config.nix {
+    inherit nginx;
+    configs = {
+      compose = (import ../stack.nix { }).nginxConf;
+      # The sandbox cannot resolve the cluster's DNS name, which nginx
+      # looks up at start; everything but the resolver line is the same.
+      kubernetes = (import ../k8s.nix { resolver = "127.0.0.1"; }).nginxConf;
+    };
+  };
+  compose = callPackage ./compose.nix { inherit stack; };
+  e2e = callPackage ./e2e.nix { inherit image nginx-image stack; };
+}

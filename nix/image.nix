@@ -1,0 +1,20 @@
+# The service image: the static binary and nothing else, configured from nix/images.nix.
+{
+  dockerTools,
+  hostinfo,
+  images,
+  imageConfig,
+  created,
+}:
+# streamLayeredImage, not buildLayeredImage: `nix build .#image` gives a script
+# that writes the image tar to stdout (`./result | docker load`), so no second,
+# compressed copy of the image is kept in the store.
+dockerTools.streamLayeredImage {
+  inherit (images.app) name tag;
+  inherit created;
+  mtime = created;
+  # /bin/hostinfo becomes a link into the package's store path, the one other
+  # layer: the binary is static, so its closure is itself (see checks/static-binary.nix).
+  contents = [ hostinfo ];
+  config = imageConfig.app;
+}
