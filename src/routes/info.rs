@@ -1,0 +1,191 @@
+//! `GET /info`: which replica answered, on what machine, and how the request
+//! reached it.
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use actix_web::http::header::{self, CacheControl, CacheDirective, ContentType, HeaderName};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::errors::ApiError;
+use crate::state::AppState;
+
+/// The longest `?wait=` accepted: enough to trip any sensible proxy timeout,
+/// short enough that a replica cannot be tied up for long.
+pub const MAX_WAIT: Duration = Duration::from_secs(10);
+
+#[derive(Deserialize)]
+struct InfoQuery {
+    wait: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProcessView<'a> {
+    pid: u32,
+    started_at: &'a str,
+    uptime_seconds: u64,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct RequestView<'a> {
+    method: &'a str,
+    path: &'a str,
+    peer: Option<SocketAddr>,
+    forwarded_for: Option<Cow<'a, str>>,
+    real_ip: Option<Cow<'a, str>>,
+    host: Option<Cow<'a, str>>,
+    user_agent: Option<Cow<'a, str>>,
+}
+
+/// The per-request half of the body; the host half comes pre-serialised.
+#[derive(Serialize)]
+struct PerRequest<'a> {
+    process: ProcessView<'a>,
+    requests_served: u64,
+    request: RequestView<'a>,
+}
+
+pub async fn info(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let query = serde_urlencoded::from_str::<InfoQuery>(req.query_string())
+        .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
+    if let Some(wait) = query.wait.as_deref() {
+        let delay = parse_wait(wait).map_err(ApiError::bad_request)?;
+        actix_rt::time::sleep(delay).await;
+    }
+
+    let per_request = PerRequest {
+        process: ProcessView {
+            pid: state.process.pid,
+            started_at: &state.process.started_at,
+            uptime_seconds: state.process.uptime_seconds(),
+            version: state.process.version,
+        },
+        requests_served: state.requests_served(),
+        request: RequestView {
+            method: req.method().as_str(),
+            path: req.path(),
+            peer: req.peer_addr(),
+            forwarded_for: header_value(&req, &header::X_FORWARDED_FOR),
+            real_ip: header_value(&req, &HeaderName::from_static("x-real-ip")),
+            host: header_value(&req, &header::HOST),
+            user_agent: header_value(&req, &header::USER_AGENT),
+        },
+    };
+    let body = merge_objects(&state.host.json(), &per_request);
+
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .body(body))
+}
+
+/// All values of a header joined as one (a proxy chain may send several
+/// X-Forwarded-For lines); `None` when absent. Bytes that are not UTF-8 are
+/// replaced rather than refused: this endpoint reports, it does not judge.
+fn header_value<'a>(req: &'a HttpRequest, name: &HeaderName) -> Option<Cow<'a, str>> {
+    let mut values = req.headers().get_all(name);
+    let first = String::from_utf8_lossy(values.next()?.as_bytes());
+    let rest: Vec<_> = values
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+        .collect();
+    if rest.is_empty() {
+        return Some(first);
+    }
+    let mut joined = first.into_owned();
+    for value in rest {
+        joined.push_str(", ");
+        joined.push_str(&value);
+    }
+    Some(Cow::Owned(joined))
+}
+
+/// Writes the pre-serialised object `head` followed by the fields of
+/// `tail` as one JSON object, in one buffer.
+fn merge_objects(head: &str, tail: &impl Serialize) -> Vec<u8> {
+    debug_assert!(head.len() > 2 && head.starts_with('{') && head.ends_with('}'));
+    let mut body = Vec::with_capacity(head.len() + 512);
+    body.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
+    let tail_start = body.len();
+    serde_json::to_writer(&mut body, tail).expect("request facts always serialise");
+    // The tail's opening brace becomes the separator between the two halves.
+    debug_assert_eq!(body.get(tail_start), Some(&b'{'));
+    body[tail_start] = b',';
+    body
+}
+
+/// Parses a `?wait=` value: a whole number followed by `s`, `ms` or `us`,
+/// at most [`MAX_WAIT`].
+pub fn parse_wait(value: &str) -> Result<Duration, String> {
+    let digits_end = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(digits_end);
+    let malformed = || {
+        format!(
+            "malformed wait {value:?}: expected a whole number with unit s, ms or us, e.g. 250ms"
+        )
+    };
+    let number: u64 = number.parse().map_err(|_| malformed())?;
+    let delay = match unit {
+        "s" => Duration::from_secs(number),
+        "ms" => Duration::from_millis(number),
+        "us" => Duration::from_micros(number),
+        _ => return Err(malformed()),
+    };
+    if delay > MAX_WAIT {
+        return Err(format!(
+            "wait {value:?} is too long: at most {}s",
+            MAX_WAIT.as_secs()
+        ));
+    }
+    Ok(delay)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_accepts_seconds_milliseconds_and_microseconds() {
+        assert_eq!(parse_wait("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_wait("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_wait("1500us"), Ok(Duration::from_micros(1500)));
+        assert_eq!(parse_wait("0ms"), Ok(Duration::ZERO));
+    }
+
+    #[test]
+    fn wait_accepts_exactly_the_cap() {
+        assert_eq!(parse_wait("10s"), Ok(MAX_WAIT));
+        assert_eq!(parse_wait("10000ms"), Ok(MAX_WAIT));
+    }
+
+    #[test]
+    fn wait_rejects_more_than_the_cap() {
+        for too_long in ["11s", "10001ms", "99999999999999999s"] {
+            let e = parse_wait(too_long).unwrap_err();
+            assert!(e.contains("too long") || e.contains("malformed"), "{e}");
+        }
+        assert!(parse_wait("11s").unwrap_err().contains("too long"));
+    }
+
+    #[test]
+    fn wait_rejects_missing_or_unknown_units_and_signs() {
+        for bad in ["", "250", "ms", "1m", "1h", "-1s", "1.5s", " 1s", "1s "] {
+            assert!(parse_wait(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn merge_objects_keeps_head_keys_first() {
+        #[derive(Serialize)]
+        struct Tail {
+            b: u8,
+            c: &'static str,
+        }
+        let merged = merge_objects(r#"{"a":1}"#, &Tail { b: 2, c: "}" });
+        assert_eq!(merged, br#"{"a":1,"b":2,"c":"}"}"#);
+    }
+}

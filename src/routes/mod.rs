@@ -1,0 +1,33 @@
+//! HTTP routes. Every route answers GET and HEAD; any other method gets a
+//! JSON 405 with an `Allow` header, and unknown paths a JSON 404.
+
+mod errors;
+mod health;
+mod info;
+mod metrics;
+mod ready;
+
+pub use errors::{ApiError, ensure_json_error, not_found};
+pub use info::parse_wait;
+
+use actix_web::{FromRequest, Handler, Resource, Responder, web};
+
+/// Registers every route on `cfg`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(get_only("/info", info::info))
+        .service(get_only("/health", health::health))
+        .service(get_only("/ready", ready::ready))
+        .service(get_only("/metrics", metrics::metrics));
+}
+
+fn get_only<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args> + Clone,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(errors::method_not_allowed))
+}

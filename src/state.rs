@@ -1,0 +1,95 @@
+//! What every worker shares: host facts, process facts, counters and the
+//! shutdown flag.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use crate::host::{Host, StaticFacts};
+use crate::metrics::Metrics;
+
+pub struct AppState {
+    pub host: Host,
+    pub process: ProcessInfo,
+    pub metrics: Metrics,
+    requests_served: AtomicU64,
+    shutting_down: AtomicBool,
+}
+
+impl AppState {
+    pub fn new(facts: StaticFacts) -> Self {
+        let process = ProcessInfo::now();
+        Self {
+            host: Host::new(facts),
+            metrics: Metrics::new(process.started_at_unix_seconds),
+            process,
+            requests_served: AtomicU64::new(0),
+            shutting_down: AtomicBool::new(false),
+        }
+    }
+
+    /// Counts a request and returns its number (1 for the first).
+    pub fn count_request(&self) -> u64 {
+        self.requests_served.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn requests_served(&self) -> u64 {
+        self.requests_served.load(Ordering::Relaxed)
+    }
+
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Relaxed)
+    }
+}
+
+/// Facts about this process, fixed at start.
+pub struct ProcessInfo {
+    pub pid: u32,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub started_at_unix_seconds: f64,
+    pub started: Instant,
+    pub version: &'static str,
+}
+
+impl ProcessInfo {
+    fn now() -> Self {
+        let started_at = jiff::Timestamp::now();
+        Self {
+            pid: std::process::id(),
+            started_at: format!("{started_at:.3}"),
+            started_at_unix_seconds: started_at.as_millisecond() as f64 / 1000.0,
+            started: Instant::now(),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+
+    pub fn uptime_seconds(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn started_at_is_rfc3339_utc_with_milliseconds() {
+        let started_at = ProcessInfo::now().started_at;
+        let parsed: jiff::Timestamp = started_at.parse().unwrap();
+        assert!(started_at.ends_with('Z'), "{started_at}");
+        assert_eq!(started_at.len(), "2025-01-01T00:00:00.000Z".len());
+        assert!(parsed <= jiff::Timestamp::now());
+    }
+
+    #[test]
+    fn request_numbers_start_at_one_and_increase() {
+        let state = AppState::new(StaticFacts::gather());
+        assert_eq!(state.count_request(), 1);
+        assert_eq!(state.count_request(), 2);
+        assert_eq!(state.requests_served(), 2);
+    }
+}

@@ -1,0 +1,9 @@
+//! Black-box tests: a real server on 127.0.0.1:0, or the real binary.
+
+mod bad_input;
+mod binary;
+mod errors;
+mod helpers;
+mod info;
+mod probes;
+mod shutdown;
