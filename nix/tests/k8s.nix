@@ -80,16 +80,11 @@ let
     ) (ofKind "Deployment" defaults);
 
     "replicas get the environment compose gives them" =
-      (container (app (mkK8s { logLevel = "debug"; }))).env == [
-        {
-          name = "HOSTINFO_LISTEN";
-          value = "0.0.0.0:8000";
-        }
-        {
-          name = "RUST_LOG";
-          value = "debug";
-        }
-      ];
+      let
+        env = builtins.listToAttrs (container (app (mkK8s { logLevel = "debug"; }))).env;
+      in
+      env == (import ../stack.nix { logLevel = "debug"; }).compose.services.app.environment
+      && env.RUST_LOG == "debug";
     "liveness is /health and readiness /ready, on the app port" =
       let
         c = container (app (mkK8s { appPort = 9000; }));
