@@ -140,6 +140,7 @@ def test_a_rolling_restart_under_load_costs_no_request(running_stack):
                        30, f"{replica['Name']} healthy after restart")
     print(f"rolling restart of 3 replicas: {load.outcome.summary()}")
     assert load.outcome.failures == 0
+    wait_until(lambda: len(served_by(running_stack, 30)) == 3, 20, "all 3 replicas serving again")
 
 
 @pytest.mark.parametrize(
