@@ -47,16 +47,19 @@ smoke count="100":
     {{ stack }} smoke {{ count }}
 
 # Write compose.yaml and nginx.conf for N replicas into .stack/<project>/
-render replicas="5":
+render replicas="5": (_render "compose" replicas stack_dir)
+
+[private]
+_render target replicas dir:
     #!/usr/bin/env bash
     set -euo pipefail
     # Rendered in full before anything is written: a bad option leaves the
     # files of a running stack as they were.
-    rendered=$(nix-instantiate --eval --strict --json nix/render.nix \
+    rendered=$(nix-instantiate --eval --strict --json nix/render.nix --argstr target '{{ target }}' \
       --arg options '{{ options }}' --argstr replicas '{{ replicas }}' --argstr publishPort '{{ port }}')
-    mkdir -p {{ stack_dir }}
+    mkdir -p {{ dir }}
     for file in $(jq -r 'keys[]' <<<"$rendered"); do
-      jq -j --arg file "$file" '.[$file]' <<<"$rendered" > "{{ stack_dir }}/$file"
+      jq -j --arg file "$file" '.[$file]' <<<"$rendered" > "{{ dir }}/$file"
     done
 
 # Build the service and nginx images and load them into Docker
@@ -65,8 +68,14 @@ image:
 
 [private]
 _image-nix:
-    $(nix build --no-link --print-out-paths .#image) | docker load --quiet
-    $(nix build --no-link --print-out-paths .#nginx-image) | docker load --quiet
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v nix >/dev/null || { echo "error: nix is missing: install Nix (https://nixos.org/download), or build without it: IMAGES=local just image" >&2; exit 1; }
+    for image in image nginx-image; do
+      # Each is a script that streams the image tar (dockerTools.streamLayeredImage).
+      stream=$(nix --extra-experimental-features 'nix-command flakes' build --no-link --json ".#$image" | jq -r '.[0].outputs.out')
+      "$stream" | docker load --quiet
+    done
 
 [private]
 _image-local:
@@ -78,7 +87,7 @@ preflight:
     @{{ stack }} preflight
 
 # Every check that needs no Nix store: what CI runs
-test: test-rust test-stack test-e2e
+test: test-rust test-stack test-e2e test-swarm
 
 # Rust: formatting, clippy without warnings, unit and black-box tests
 test-rust:
@@ -106,8 +115,35 @@ golden:
     jq '.compose' <<<"$rendered" > nix/tests/golden/compose.json
     jq -j '.nginxConf' <<<"$rendered" > nix/tests/golden/nginx.conf
     nix-instantiate --eval --strict --json -E '(import ./nix/tests/k8s.nix).goldenK8s' | jq . > nix/tests/golden/k8s.json
+    nix-instantiate --eval --strict --json -E '(import ./nix/tests/swarm.nix).goldenSwarm' | jq . > nix/tests/golden/swarm.json
     git diff --stat -- nix/tests/golden
 
 # Benchmark the stack side by side with nginx's own ceiling; writes results/
 bench:
     python3 scripts/bench-stack.py
+
+# The swarm stack's name and files: its own, so it never meets a compose project.
+swarm_stack := env("HOSTINFO_STACK", "hostinfo-swarm")
+swarm_dir := ".stack" / swarm_stack
+swarm := "python3 scripts/stack.py --project " + swarm_stack + " --port " + port
+
+# Deploy nginx and N replicas as a swarm stack (a one-node swarm if none), wait until all are healthy, print the URL
+swarm-up replicas="5": _swarm-preflight image (_render "swarm" replicas swarm_dir)
+    {{ swarm }} swarm-join
+    docker stack deploy --resolve-image never -c {{ swarm_dir }}/compose.yaml {{ swarm_stack }}
+    {{ swarm }} swarm-wait {{ replicas }}
+
+# Remove the swarm stack and its rendered files; leave the swarm if swarm-up started it
+swarm-down:
+    {{ swarm }} swarm-remove
+    {{ swarm }} swarm-leave
+    rm -rf {{ swarm_dir }}
+
+# The swarm stack on real Docker with local images: every task, a crash, a rolling update, swarm-down
+test-swarm:
+    IMAGES=local python3 -m pytest -q tests/swarm
+
+[private]
+_swarm-preflight:
+    @{{ swarm }} swarm-preflight
+

@@ -40,19 +40,22 @@
         nginx-image = pkgs.callPackage ./nix/nginx-image.nix {
           inherit nginx images imageConfig created;
         };
-        stack = pkgs.callPackage ./nix/rendered-files.nix {
-          name = "hostinfo-stack";
-          files = import ./nix/render.nix { };
-        };
-        k8s = pkgs.callPackage ./nix/rendered-files.nix {
-          name = "hostinfo-k8s";
-          inherit (import ./nix/k8s.nix { }) files;
-        };
+        # The same declaration rendered for each target.
+        rendered =
+          target:
+          pkgs.callPackage ./nix/rendered-files.nix {
+            name = "hostinfo-${target}";
+            files = import ./nix/render.nix { inherit target; };
+          };
+        stack = rendered "compose";
+        swarm = rendered "swarm";
+        k8s = rendered "kubernetes";
       };
     in
     {
       lib = {
         mkStack = import ./nix/stack.nix;
+        mkSwarm = import ./nix/swarm.nix;
         mkK8s = import ./nix/k8s.nix;
       };
 
@@ -61,7 +64,7 @@
         let
           built = build pkgs;
         in
-        { inherit (built) stack k8s; }
+        { inherit (built) stack swarm k8s; }
         // lib.optionalAttrs pkgs.stdenv.hostPlatform.isLinux {
           default = built.hostinfo;
           inherit (built) image nginx-image;

@@ -1,6 +1,8 @@
-# The rendered stack as files: file name -> content, for the flake's
-# `packages.stack` and for `just render` (through nix-instantiate and jq).
+# A target's rendered files (file name -> content), for the flake's packages
+# and for `just render` / `just swarm-up` (through nix-instantiate and jq).
 {
+  # compose, swarm or kubernetes: each renders the same declaration.
+  target ? "compose",
   # Stack options, as nix/stack.nix takes them.
   options ? { },
   # The same two options as command-line strings (`--argstr`), as the
@@ -9,7 +11,21 @@
   publishPort ? null,
 }:
 let
-  inherit (builtins) attrNames filter fromJSON isString match removeAttrs;
+  inherit (builtins)
+    attrNames
+    concatStringsSep
+    filter
+    fromJSON
+    isString
+    match
+    removeAttrs
+    ;
+
+  renderers = {
+    compose = ./stack.nix;
+    swarm = ./swarm.nix;
+    kubernetes = ./k8s.nix;
+  };
 
   number = v: if isString v && match "0|[1-9][0-9]{0,8}" v != null then fromJSON v else v;
   given = {
@@ -17,11 +33,8 @@ let
     publishPort = number publishPort;
   };
   fromCommandLine = removeAttrs given (filter (name: given.${name} == null) (attrNames given));
-
-  stack = import ./stack.nix (options // fromCommandLine);
 in
-{
-  # JSON is YAML: both compose front-ends read it as it is.
-  "compose.yaml" = builtins.toJSON stack.compose;
-  "nginx.conf" = stack.nginxConf;
-}
+if renderers ? ${target} then
+  (import renderers.${target} (options // fromCommandLine)).files
+else
+  throw "hostinfo render: target must be one of ${concatStringsSep ", " (attrNames renderers)}, got \"${target}\""

@@ -28,6 +28,8 @@ let
     appPort = images.app.port;
     # RUST_LOG of every replica.
     logLevel = images.app.env.RUST_LOG;
+    # Worker threads per replica: "auto" is one per core the replica may use.
+    appWorkers = "auto";
     appMemory = "64m";
     appPids = 64;
     lbImage = "${images.lb.name}:${images.lb.tag}";
@@ -89,6 +91,10 @@ let
     check = atLeast n;
     expected = "an integer >= ${toString n}";
   };
+  workers = {
+    check = v: v == "auto" || atLeast 1 v;
+    expected = ''"auto" or an integer >= 1'';
+  };
   flag = {
     check = isBool;
     expected = "true or false";
@@ -123,10 +129,8 @@ let
       check = isNonEmptyString;
       expected = "a DNS name";
     };
-    nginxWorkers = {
-      check = v: v == "auto" || atLeast 1 v;
-      expected = ''"auto" or an integer >= 1'';
-    };
+    nginxWorkers = workers;
+    appWorkers = workers;
     keepalive = count 1;
     connectTimeout = duration;
     readTimeout = duration;
@@ -180,10 +184,13 @@ let
       ${appService} = hardened // {
         image = s.appImage;
         user = images.app.user;
-        environment = images.app.env // {
-          HOSTINFO_LISTEN = "0.0.0.0:${toString s.appPort}";
-          RUST_LOG = s.logLevel;
-        };
+        environment =
+          images.app.env
+          // {
+            HOSTINFO_LISTEN = "0.0.0.0:${toString s.appPort}";
+            RUST_LOG = s.logLevel;
+          }
+          // (if s.appWorkers == "auto" then { } else { HOSTINFO_WORKERS = toString s.appWorkers; });
         healthcheck = {
           test = [ "CMD" ] ++ images.app.healthcheck.command;
           interval = seconds images.app.healthcheck.intervalSeconds;
@@ -265,4 +272,9 @@ in
 builtins.seq s {
   inherit compose nginxConf images;
   settings = s;
+  # JSON is YAML: both compose front-ends read it as it is.
+  files = {
+    "compose.yaml" = toJSON compose;
+    "nginx.conf" = nginxConf;
+  };
 }

@@ -110,11 +110,12 @@ def preflight(project: str, port: int) -> None:
              f"(free it, or choose another: HOSTINFO_PORT=8001 just up)")
 
 
-def wait_ready(project: str, port: int, replicas: int, timeout: float) -> list[dict]:
+def wait_ready(project: str, port: int, replicas: int, timeout: float,
+               find=containers) -> list[dict]:
     """Until `replicas` replicas are healthy and nginx answers /info."""
     deadline = time.monotonic() + timeout
     while True:
-        apps = containers(project, APP_SERVICE)
+        apps = find(project, APP_SERVICE)
         healthy = [c for c in apps if health(c) == "healthy"]
         status, _, _ = get(f"http://127.0.0.1:{port}/info")
         if len(healthy) == replicas == len(apps) and status == 200:
@@ -127,10 +128,10 @@ def wait_ready(project: str, port: int, replicas: int, timeout: float) -> list[d
         time.sleep(0.25)
 
 
-def print_table(project: str) -> None:
+def print_table(project: str, find=containers) -> None:
     rows = [("SERVICE", "CONTAINER", "HOSTNAME", "STATE", "ADDRESS")]
     for service in (LB_SERVICE, APP_SERVICE):
-        for c in containers(project, service, running_only=False):
+        for c in find(project, service, running_only=False):
             rows.append((service, c["Name"][1:], c["Config"]["Hostname"], health(c), address(c)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -160,6 +161,178 @@ def purge(project: str) -> None:
         docker("network", "rm", *networks)
 
 
+# Docker Swarm: `just swarm-up` / `swarm-down`. The stack name plays the
+# compose project's part; the engine is left in or out of a swarm as found.
+
+STACK_LABEL = "com.docker.stack.namespace"
+# A node label saying this engine's swarm was created by `swarm-up`, so that
+# `swarm-down` leaves only a swarm it made. It lives in the swarm itself, so
+# every checkout sees it, and it is gone with the swarm.
+INITIALIZED_LABEL = "org.hostinfo.swarm.initialized"
+# ...and that `swarm init` created docker_gwbridge, which leaving keeps.
+GWBRIDGE_LABEL = "org.hostinfo.swarm.created-gwbridge"
+GWBRIDGE = "docker_gwbridge"
+
+
+def tasks(stack: str, service: str, *, running_only: bool = True) -> list[dict]:
+    """`docker inspect` of the containers of a stack's service (its tasks)."""
+    filters = ["--filter", f"label=com.docker.swarm.service.name={stack}_{service}"]
+    ids = docker("ps", *([] if running_only else ["--all"]), "--quiet", *filters).split()
+    if not ids:
+        return []
+    found = json.loads(docker("inspect", *ids))
+    return sorted(found, key=lambda c: c["Name"])
+
+
+def swarm_state() -> tuple[str, bool]:
+    """The engine's swarm state (inactive, active, ...) and whether it is a manager."""
+    state, manager = docker(
+        "info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}").split()
+    return state, manager == "true"
+
+
+def network_exists(name: str) -> bool:
+    return name in docker("network", "ls", "--format", "{{.Name}}").split()
+
+
+def swarm_preflight(stack: str, port: int) -> None:
+    """Say, in one line, what is missing before a swarm stack is deployed."""
+    if shutil.which("docker") is None:
+        fail("docker is not installed (https://docs.docker.com/engine/install/)")
+    if subprocess.run(["docker", "info"], capture_output=True, check=False).returncode:
+        fail("the Docker daemon is not running or not reachable (try: systemctl start docker)")
+    if shutil.which("nix-instantiate") is None:
+        fail("nix-instantiate is missing: it renders the stack "
+             "(install Nix, or on Debian: apt-get install nix-bin)")
+    state, manager = swarm_state()
+    if state == "active" and not manager:
+        fail("this engine is a swarm worker: deploy from a manager node")
+    if state not in ("active", "inactive"):
+        fail(f"the engine's swarm is {state}: settle it first (docker info)")
+    if port_in_use(port) and not tasks(stack, LB_SERVICE):
+        fail(f"port {port} is taken by something other than this stack "
+             f"(free it, or choose another: HOSTINFO_PORT=8001 just swarm-up)")
+
+
+def swarm_join() -> None:
+    """A single-node swarm on loopback, unless the engine is in one already."""
+    if swarm_state()[0] == "active":
+        return
+    had_gwbridge = network_exists(GWBRIDGE)
+    result = subprocess.run(["docker", "swarm", "init", "--advertise-addr", "127.0.0.1"],
+                            capture_output=True, text=True, check=False)
+    if result.returncode:
+        if swarm_state()[0] == "active":
+            return  # someone else made it at the same moment: theirs to leave
+        fail(f"docker swarm init failed: {result.stderr.strip()}")
+    labels = [f"{INITIALIZED_LABEL}=true"] + ([] if had_gwbridge else [f"{GWBRIDGE_LABEL}=true"])
+    node = docker("info", "--format", "{{.Swarm.NodeID}}").strip()
+    docker("node", "update", *(arg for label in labels for arg in ("--label-add", label)), node)
+    print("started a single-node swarm on 127.0.0.1 (`just swarm-down` leaves it)")
+
+
+def stack_leftovers(stack: str) -> dict[str, list[str]]:
+    """What of a stack the engine still holds, by kind."""
+    label = ["--filter", f"label={STACK_LABEL}={stack}"]
+    found = {"containers": docker("ps", "--all", "--quiet", *label).split()}
+    if swarm_state()[0] == "active":
+        found["services"] = docker("service", "ls", "--quiet", *label).split()
+        found["configs"] = docker("config", "ls", "--quiet", *label).split()
+    found["networks"] = docker("network", "ls", "--quiet", *label).split()
+    return {kind: ids for kind, ids in found.items() if ids}
+
+
+def meaningful(value):
+    """A spec without its empty fields, which a newer client may add to the
+    service's copy and not to the task's (or the other way round)."""
+    if isinstance(value, dict):
+        kept = {k: meaningful(v) for k, v in value.items() if k != "Runtime"}
+        return {k: v for k, v in kept.items() if v not in (None, {}, [], False, "")}
+    if isinstance(value, list):
+        return [meaningful(v) for v in value]
+    return value
+
+
+# Where an update ends that is not the one asked for.
+FAILED_UPDATES = ("paused", "rollback_started", "rollback_paused", "rollback_completed")
+
+
+def swarm_pending(stack: str) -> str:
+    """Why the stack's services have not yet converged on their spec ("" once they have)."""
+    for name in (APP_SERVICE, LB_SERVICE):
+        service = docker_inspect(f"{stack}_{name}")
+        update = service.get("UpdateStatus") or {}
+        if update.get("State") in FAILED_UPDATES:
+            fail(f"the update of {stack}_{name} failed ({update['State']}): {update.get('Message', '')}")
+        wanted = service["Spec"]["Mode"]["Replicated"]["Replicas"]
+        ids = docker("service", "ps", "--quiet", "--filter", "desired-state=running",
+                     f"{stack}_{name}").split()
+        current = json.loads(docker("inspect", *ids)) if ids else []
+        spec = meaningful(service["Spec"]["TaskTemplate"])
+        ready = [t for t in current
+                 if t["Status"]["State"] == "running" and meaningful(t["Spec"]) == spec]
+        # Old tasks still stopping hold a container, and with it a DNS name.
+        running = tasks(stack, name)
+        if not len(ready) == len(current) == len(running) == wanted:
+            return (f"{name}: {len(ready)}/{wanted} tasks running the current spec, "
+                    f"{len(running)} containers")
+    return ""
+
+
+def swarm_wait(stack: str, port: int, replicas: int, timeout: float) -> None:
+    """Until the stack runs its current spec, every replica healthy and nginx answering."""
+    deadline = time.monotonic() + timeout
+    while pending := swarm_pending(stack):
+        if time.monotonic() > deadline:
+            fail(f"stack {stack} not converged after {timeout:.0f}s: {pending}")
+        time.sleep(0.5)
+    apps = wait_ready(stack, port, replicas, max(deadline - time.monotonic(), 1), find=tasks)
+    # nginx learns of a new task at its next DNS lookup (`valid=`), not at once.
+    expected = {c["Config"]["Hostname"] for c in apps}
+    while (seen := set(served_by(port, 10 * replicas)[0])) != expected:
+        if time.monotonic() > deadline:
+            fail(f"nginx on port {port} is served by {len(seen & expected)} of {replicas} "
+                 f"tasks after {timeout:.0f}s")
+        time.sleep(0.25)
+
+
+def swarm_remove(stack: str, timeout: float = 60) -> None:
+    """`docker stack rm`, then wait until nothing of the stack is left."""
+    if stack_leftovers(stack).get("services"):
+        docker("stack", "rm", stack)
+    deadline = time.monotonic() + timeout
+    while leftovers := stack_leftovers(stack):
+        if time.monotonic() > deadline:
+            fail(f"stack {stack} not gone after {timeout:.0f}s: {leftovers}")
+        # Tasks stop by themselves; what outlives them is removed by hand.
+        if "services" not in leftovers and "containers" not in leftovers:
+            for kind in ("configs", "networks"):
+                if leftovers.get(kind):
+                    subprocess.run(["docker", kind[:-1], "rm", *leftovers[kind]],
+                                   capture_output=True, check=False)
+        time.sleep(0.5)
+
+
+def swarm_leave() -> None:
+    """Leave the swarm if `swarm_join` made it and no stack is left in it."""
+    if swarm_state()[0] != "active":
+        return
+    labels = json.loads(docker("node", "inspect", "self", "--format", "{{json .Spec.Labels}}"))
+    if INITIALIZED_LABEL not in (labels or {}):
+        return  # it was there before us
+    if docker("service", "ls", "--quiet").split():
+        print("other services run in the swarm: the engine stays in it")
+        return
+    docker("swarm", "leave", "--force")
+    if GWBRIDGE_LABEL in labels:
+        # Containers that used it let go of it within moments.
+        deadline = time.monotonic() + 30
+        while network_exists(GWBRIDGE) and time.monotonic() < deadline:
+            subprocess.run(["docker", "network", "rm", GWBRIDGE], capture_output=True, check=False)
+            time.sleep(0.5)
+    print("left the swarm that `just swarm-up` started")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", default=os.environ.get("HOSTINFO_PROJECT", "hostinfo"))
@@ -174,6 +347,13 @@ def main() -> None:
     commands.add_parser("purge", help="remove every container and network of the project")
     smoke = commands.add_parser("smoke", help="send requests, count who served them")
     smoke.add_argument("count", type=int)
+    commands.add_parser("swarm-preflight", help="check docker, the swarm state and the port")
+    commands.add_parser("swarm-join", help="start a single-node swarm unless the engine is in one")
+    waits = commands.add_parser("swarm-wait", help="wait until every task is healthy and nginx answers")
+    waits.add_argument("replicas", type=int)
+    waits.add_argument("--timeout", type=float, default=90)
+    commands.add_parser("swarm-remove", help="remove the stack and wait until nothing of it is left")
+    commands.add_parser("swarm-leave", help="leave the swarm if swarm-join started it and it is empty")
     args = parser.parse_args()
 
     if args.command == "preflight":
@@ -188,6 +368,19 @@ def main() -> None:
         purge(args.project)
     elif args.command == "ps":
         print_table(args.project)
+    elif args.command == "swarm-preflight":
+        swarm_preflight(args.project, args.port)
+    elif args.command == "swarm-join":
+        swarm_join()
+    elif args.command == "swarm-wait":
+        swarm_wait(args.project, args.port, args.replicas, args.timeout)
+        print(f"hostinfo is up: http://127.0.0.1:{args.port}/info "
+              f"(published on every interface: see README)")
+        print_table(args.project, find=tasks)
+    elif args.command == "swarm-remove":
+        swarm_remove(args.project)
+    elif args.command == "swarm-leave":
+        swarm_leave()
     elif args.command == "smoke":
         hostnames, statuses = served_by(args.port, args.count)
         for hostname, served in sorted(hostnames.items()):

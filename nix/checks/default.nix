@@ -22,6 +22,10 @@ in
     name = "hostinfo-stack-tests";
     suite = import ../tests;
   };
+  swarm-tests = callPackage ./pure-tests.nix {
+    name = "hostinfo-swarm-tests";
+    suite = import ../tests/swarm.nix;
+  };
   k8s-tests = callPackage ./pure-tests.nix {
     name = "hostinfo-k8s-tests";
     suite = import ../tests/k8s.nix;

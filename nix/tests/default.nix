@@ -56,6 +56,10 @@ let
       stack.compose.services.app.environment.HOSTINFO_LISTEN == "0.0.0.0:9000"
       && occurrences "server app:9000 resolve" stack.nginxConf == 1;
 
+    "a worker count reaches the replicas only when one is given" =
+      (mkStack { appWorkers = 1; }).compose.services.app.environment.HOSTINFO_WORKERS == "1"
+      && !(defaults.compose.services.app.environment ? HOSTINFO_WORKERS);
+
     "every placeholder in nginx.conf is filled" = occurrences "@[A-Za-z]+@" defaults.nginxConf == 0;
     "nginx follows the replicas through DNS" =
       occurrences "server app:8000 resolve" defaults.nginxConf == 1
@@ -77,6 +81,7 @@ let
     "a non-boolean flag is rejected" = rejects { accessLog = "yes"; };
     "an empty image is rejected" = rejects { appImage = ""; };
     "a bad nginx worker count is rejected" = rejects { nginxWorkers = 0; };
+    "a bad replica worker count is rejected" = rejects { appWorkers = "all"; };
   };
 
   failed = filter (name: !tests.${name}) (attrNames tests);

@@ -117,3 +117,22 @@ def test_a_bad_replica_count_from_the_command_line_is_named():
     result = nix_eval("nix/render.nix", "--arg", "options", "{ }", "--argstr", "replicas", "many")
     assert result.returncode != 0
     assert "option 'replicas' must be an integer >= 1, got \"many\"" in result.stderr
+
+
+@pytest.mark.parametrize(("target", "files"), [
+    ("compose", ["compose.yaml", "nginx.conf"]),
+    ("swarm", ["compose.yaml", "nginx.conf"]),
+    ("kubernetes", ["hostinfo.json", "nginx.conf"]),
+])
+def test_every_target_renders_from_the_same_options(target, files):
+    result = nix_eval("nix/render.nix", "--argstr", "target", target, "--argstr", "replicas", "3")
+    assert result.returncode == 0, result.stderr
+    rendered = json.loads(result.stdout)
+    assert sorted(rendered) == files
+    assert '"replicas":3' in rendered[files[0]]
+
+
+def test_an_unknown_target_is_named():
+    result = nix_eval("nix/render.nix", "--argstr", "target", "nomad")
+    assert result.returncode != 0
+    assert 'target must be one of compose, kubernetes, swarm, got "nomad"' in result.stderr

@@ -1,0 +1,268 @@
+# The stack as a Docker Swarm stack (`docker stack deploy`), rendered from the same declaration as compose.
+#
+# Builtins only, like nix/stack.nix: a bare `nix-instantiate --eval --strict
+# --json` renders `files` anywhere. Each service is compose's, less the keys
+# swarm ignores or rejects, plus their swarm form under `deploy`, `volumes`
+# and `configs`. Takes the stack's options plus the few below that only
+# swarm has.
+options:
+let
+  inherit (builtins)
+    attrNames
+    concatStringsSep
+    deepSeq
+    elem
+    elemAt
+    filter
+    fromJSON
+    hashString
+    head
+    isString
+    mapAttrs
+    match
+    removeAttrs
+    seq
+    substring
+    toJSON
+    ;
+
+  hc = stack.images.app.healthcheck;
+
+  defaults = {
+    # How long swarm watches each updated task for a failure: long enough for
+    # the health check to fail `retries` times in a row.
+    updateMonitor = "${toString (hc.intervalSeconds * hc.retries)}s";
+    # What a failed update does: go back to the previous spec by default.
+    updateFailureAction = "rollback";
+    # Where nginx's port is published: `host`, straight into the nginx task
+    # on its node, or `ingress`, the routing mesh on every node, which needs
+    # IPVS in the kernel (some VM kernels lack it). Both bind every address.
+    publishMode = "host";
+  };
+
+  failureActions = [
+    "rollback"
+    "pause"
+    "continue"
+  ];
+  publishModes = [
+    "ingress"
+    "host"
+  ];
+  oneOf = values: {
+    check = v: elem v values;
+    expected = "one of ${concatStringsSep ", " values}";
+  };
+  types = {
+    updateMonitor = {
+      check = v: isString v && match "[0-9]+(ms|s|m|h)" v != null;
+      expected = ''a duration such as "250ms", "2s" or "1m"'';
+    };
+    updateFailureAction = oneOf failureActions;
+    publishMode = oneOf publishModes;
+  };
+
+  show = v: if isString v then ''"${v}"'' else toJSON v;
+  fail = message: throw "hostinfo swarm: ${message}";
+
+  # Checked here rather than left to stack.nix, so that the list of known
+  # options a typo is met with has the swarm ones in it.
+  known = filter (name: name != "appHost") (attrNames (import ./stack.nix { }).settings) ++ attrNames defaults;
+  unknown = filter (name: !(elem name known)) (attrNames options);
+
+  stackOptions = removeAttrs options (attrNames defaults);
+  swarmOptions = removeAttrs options (attrNames stackOptions);
+
+  w =
+    if stackOptions ? appHost then
+      fail "option 'appHost' cannot be set: nginx asks for the service name, which resolves to every task (endpoint_mode dnsrr), got ${show stackOptions.appHost}"
+    # Swarm publishes on every interface of every node: asking for one
+    # address must not quietly give all of them.
+    else if stackOptions ? publishAddress && stackOptions.publishAddress != "0.0.0.0" then
+      fail "option 'publishAddress' cannot be ${show stackOptions.publishAddress}: swarm publishes on every interface (0.0.0.0); put a firewall in front to narrow it"
+    else if unknown != [ ] then
+      fail "unknown option '${head unknown}' (known options: ${concatStringsSep ", " known})"
+    else
+      mapAttrs (
+        name: value:
+        if types.${name}.check value then
+          value
+        else
+          fail "option '${name}' must be ${types.${name}.expected}, got ${show value}"
+      ) (defaults // swarmOptions);
+
+  stack = import ./stack.nix stackOptions;
+  s = stack.settings;
+  inherit (stack.compose) services;
+
+  # "16m" -> 16777216: compose sizes are binary, and swarm's tmpfs takes bytes.
+  bytes =
+    size:
+    let
+      parts = match "([0-9]+)([kmg]?)" size;
+    in
+    fromJSON (head parts)
+    * {
+      "" = 1;
+      k = 1024;
+      m = 1024 * 1024;
+      g = 1024 * 1024 * 1024;
+    }
+    .${elemAt parts 1};
+
+  # Compose's restart policies in swarm's words. Swarm restarts a task by
+  # replacing it with a new one (new container, new hostname).
+  restartCondition = {
+    "no" = "none";
+    always = "any";
+    unless-stopped = "any";
+    on-failure = "on-failure";
+  };
+
+  # Compose keys `docker stack deploy` will not take, as it says (CLI 28,
+  # engine 20.10), each with its swarm form in `swarmOf` and `lb`, or none:
+  # - restart, security_opt: "Ignoring unsupported options".
+  # - mem_limit, pids_limit: "Configuration contains forbidden properties".
+  # - depends_on with a condition: "must be a list". Swarm starts services in
+  #   no order anyway; nginx needs none: with `resolve` it starts without the
+  #   replicas, and `just swarm-up` waits for every one.
+  # - tmpfs: dropped without a word, and nginx fails on a read-only /tmp.
+  # - volumes: a bind mount of ./nginx.conf exists only on this node.
+  # - ports: swarm cannot bind a host address (see publishAddress above).
+  # security_opt's no-new-privileges has no swarm form before Docker 27 (API
+  # 1.46). What stands in: both images run as uid 65534 with every
+  # capability dropped and hold no setuid or setgid file, so there is no
+  # privilege left to gain.
+  composeOnly = [
+    "restart"
+    "security_opt"
+    "mem_limit"
+    "pids_limit"
+    "tmpfs"
+    "volumes"
+    "depends_on"
+    "ports"
+  ];
+
+  # Rolling updates and rollbacks one task at a time, by default the new
+  # task healthy before the old one stops: the same capacity throughout.
+  swarmOf =
+    {
+      service,
+      order ? "start-first",
+      endpointMode,
+    }:
+    removeAttrs service composeOnly
+    // {
+      deploy = (service.deploy or { }) // {
+        endpoint_mode = endpointMode;
+        restart_policy = {
+          condition = restartCondition.${service.restart};
+          # A crash loop is retried once a second, not as fast as it fails.
+          delay = "1s";
+        };
+        update_config = {
+          parallelism = 1;
+          inherit order;
+          failure_action = w.updateFailureAction;
+          monitor = w.updateMonitor;
+        };
+        rollback_config = {
+          parallelism = 1;
+          inherit order;
+        };
+        # Compose's mem_limit and pids_limit.
+        resources.limits = {
+          memory = service.mem_limit;
+          pids = service.pids_limit;
+        };
+      };
+    };
+
+  hostMode = w.publishMode == "host";
+
+  nginxConf = stack.nginxConf;
+  # The content's hash in the config's name: swarm configs cannot change,
+  # so a changed nginx.conf is a new config, and naming it rolls nginx.
+  nginxConfig = "nginx-${substring 0 12 (hashString "sha256" nginxConf)}";
+
+  # compose's "/tmp:size=16m,mode=1777", as a mount.
+  tmpfsMount =
+    spec:
+    let
+      parts = match "([^:]+):size=([0-9]+[kmg]?).*" spec;
+    in
+    {
+      type = "tmpfs";
+      target = head parts;
+      # Swarm gives a tmpfs mode 1777 by itself; 20.10 cannot set it.
+      tmpfs.size = bytes (elemAt parts 1);
+    };
+
+  compose = {
+    # `docker stack deploy` reads no Compose file without a version.
+    version = "3.9";
+
+    services = {
+      app = swarmOf {
+        service = services.app;
+        # Every task's address under the service name, and no virtual IP:
+        # nginx balances and fails over between the tasks itself, as under
+        # compose, with the same nginx.conf.
+        endpointMode = "dnsrr";
+      };
+
+      lb =
+        swarmOf {
+          service = services.lb;
+          # Two nginx tasks cannot hold one host port on one node: under
+          # `mode: host` the old one stops first.
+          order = if hostMode then "stop-first" else "start-first";
+          # Nothing asks for nginx by name. The routing mesh needs a virtual
+          # IP; a port published on the host needs none.
+          endpointMode = if hostMode then "dnsrr" else "vip";
+        }
+        // {
+          ports = [
+            {
+              target = s.lbPort;
+              published = s.publishPort;
+              protocol = "tcp";
+              mode = w.publishMode;
+            }
+          ];
+          configs = [
+            {
+              source = nginxConfig;
+              target = stack.images.lb.config;
+              # Read-only for everyone: owned by root, read by nobody.
+              mode = 292; # 0444
+            }
+          ];
+          volumes = map tmpfsMount services.lb.tmpfs;
+        };
+    };
+
+    # Compose's networks as overlays no container outside the stack can join.
+    networks = mapAttrs (
+      _: network:
+      network
+      // {
+        driver = "overlay";
+        attachable = false;
+      }
+    ) stack.compose.networks;
+
+    # Written next to compose.yaml by `just swarm-up`, as `files` says.
+    configs.${nginxConfig}.file = "./nginx.conf";
+  };
+in
+# Bad options fail whatever part of the result is asked for.
+seq (deepSeq w stack.settings) {
+  inherit compose nginxConf;
+  settings = s // w;
+  files = {
+    "compose.yaml" = toJSON compose;
+    "nginx.conf" = nginxConf;
+  };
+}

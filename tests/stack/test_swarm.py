@@ -1,0 +1,103 @@
+"""The swarm stack file (nix/swarm.nix), evaluated as users' machines do.
+
+No Nix store and no swarm are needed: a bare `nix-instantiate` renders the
+file, runs the renderer's own pure tests and its error messages, and the file
+is checked against the Compose Specification and, where the docker client
+is there, by `docker stack config`, which reads it as `docker stack deploy` does.
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+import subprocess
+
+import jsonschema
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "schemas" / "compose-spec.json").read_text())
+GOLDEN = ROOT / "nix" / "tests" / "golden" / "swarm.json"
+
+
+def nix_eval(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["nix-instantiate", "--eval", "--strict", "--json", *args],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+
+
+def render(options: str = "{ }") -> dict:
+    result = nix_eval("-E", f"import ./nix/swarm.nix ({options})")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+OPTION_SETS = [
+    "{ }",
+    "{ replicas = 1; publishPort = 18000; }",
+    '{ replicas = 12; publishAddress = "0.0.0.0"; publishMode = "ingress"; accessLog = false;'
+    ' updateFailureAction = "pause"; updateMonitor = "30s"; lbTmpSize = "1g"; }',
+]
+
+
+def test_the_renderers_own_pure_nix_tests_pass():
+    result = nix_eval("nix/tests/swarm.nix")
+    assert result.returncode == 0, result.stderr
+    passed = json.loads(result.stdout)["passed"]
+    assert len(passed) >= 25
+    print(f"{len(passed)} pure Nix tests of the swarm renderer passed")
+
+
+def test_the_small_stack_renders_the_golden_file():
+    result = nix_eval("-E", "(import ./nix/tests/swarm.nix).goldenSwarm")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(GOLDEN.read_text()), \
+        f"differs from {GOLDEN.name}: regenerate it if meant (see README)"
+
+
+@pytest.mark.parametrize("options", OPTION_SETS)
+def test_the_swarm_compose_file_follows_the_compose_specification(options):
+    compose = json.loads(render(options)["files"]["compose.yaml"])
+    jsonschema.Draft7Validator(SCHEMA).validate(compose)
+
+
+@pytest.mark.skipif(shutil.which("docker") is None, reason="docker client not installed")
+@pytest.mark.parametrize("options", OPTION_SETS)
+def test_docker_stack_reads_the_file_without_dropping_a_key(options, tmp_path):
+    rendered = render(options)
+    for name, content in rendered["files"].items():
+        (tmp_path / name).write_text(content)
+    result = subprocess.run(
+        ["docker", "stack", "config", "--compose-file", str(tmp_path / "compose.yaml")],
+        capture_output=True, text=True, check=False,
+    )
+    if "unknown command" in result.stderr or "is not a docker command" in result.stderr:
+        pytest.skip("this docker client has no `docker stack config` (CLI >= 20.10 has)")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no "ignoring" warning
+    for key in ("read_only", "cap_drop", "user", "healthcheck", "stop_grace_period",
+                "endpoint_mode", "update_config", "restart_policy", "pids", "tmpfs"):
+        assert key in result.stdout, key
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ('{ publishAddress = "127.0.0.1"; }', ["hostinfo swarm: option 'publishAddress'", '"127.0.0.1"', "0.0.0.0"]),
+        ('{ appHost = "tasks.app"; }', ["option 'appHost' cannot be set", "dnsrr", 'got "tasks.app"']),
+        ('{ publishMode = "bridge"; }', ["option 'publishMode'", 'got "bridge"', "ingress, host"]),
+        ('{ updateFailureAction = "retry"; }', ["option 'updateFailureAction'", 'got "retry"', "rollback"]),
+        ('{ updateMonitor = "soon"; }', ["option 'updateMonitor'", 'got "soon"', "duration"]),
+        ('{ publish_mode = "host"; }', ["hostinfo swarm: unknown option 'publish_mode'", "publishMode", "replicas"]),
+        # The stack's own options are still checked by nix/stack.nix.
+        ("{ replicas = 0; }", ["hostinfo stack: option 'replicas'", "got 0"]),
+        ('{ lbMemory = "lots"; }', ["hostinfo stack: option 'lbMemory'", 'got "lots"']),
+    ],
+)
+def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
+    result = nix_eval("-E", f'(import ./nix/swarm.nix ({options})).files."compose.yaml"')
+    assert result.returncode != 0
+    first_line = result.stderr.strip().splitlines()[0]
+    for words in named:
+        assert words in first_line
