@@ -25,7 +25,7 @@ up replicas="5": preflight image (render replicas)
 
 # Run N replicas; nginx follows through DNS, without a reload
 scale replicas: (render replicas)
-    {{ compose }} up -d --no-recreate --scale app={{ replicas }}
+    {{ compose }} up -d --no-recreate --no-deps --scale app={{ replicas }} app
     {{ stack }} wait {{ replicas }}
 
 # Remove the stack's containers, networks and rendered files
@@ -101,7 +101,7 @@ test-stack:
 
 # The stack on real Docker with local images: failover, scaling, hardening
 test-e2e:
-    IMAGES=local python3 -m pytest -q tests/e2e
+    IMAGES=local python3 -m pytest -q -s tests/e2e
 
 # Measure the service alone: /info against /health, start-up time, memory
 bench-service:
@@ -141,7 +141,7 @@ swarm-down:
 
 # The swarm stack on real Docker with local images: every task, a crash, a rolling update, swarm-down
 test-swarm:
-    IMAGES=local python3 -m pytest -q tests/swarm
+    IMAGES=local python3 -m pytest -q -s tests/swarm
 
 [private]
 _swarm-preflight:

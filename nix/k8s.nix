@@ -7,22 +7,27 @@ options:
 let
   inherit (builtins)
     attrNames
-    concatStringsSep
     deepSeq
-    elem
-    elemAt
     filter
     fromJSON
     hashString
     head
-    isInt
     isString
-    mapAttrs
     match
     removeAttrs
     seq
     stringLength
     toJSON
+    ;
+  inherit (import ./options.nix)
+    count
+    fail
+    matching
+    oneOf
+    quantity
+    seconds
+    show
+    validate
     ;
 
   defaults = {
@@ -50,23 +55,11 @@ let
       check = v: isString v && match dnsLabel v != null && stringLength v <= 63;
       expected = "a DNS label (lower-case letters, digits and '-', at most 63 characters)";
     };
-    clusterDomain = {
-      check = v: isString v && match "${dnsLabel}(\\.${dnsLabel})*" v != null;
-      expected = "a DNS domain such as cluster.local";
-    };
-    lbReplicas = {
-      check = v: isInt v && v >= 1;
-      expected = "an integer >= 1";
-    };
-    serviceType = {
-      check = v: elem v serviceTypes;
-      expected = "one of ${concatStringsSep ", " serviceTypes}";
-    };
+    clusterDomain = matching "${dnsLabel}(\\.${dnsLabel})*" "a DNS domain such as cluster.local";
+    lbReplicas = count 1;
+    serviceType = oneOf serviceTypes;
     # Kubernetes before 1.33 rejects a sleep of 0 seconds.
-    drainSeconds = {
-      check = v: isInt v && v >= 1;
-      expected = "an integer >= 1";
-    };
+    drainSeconds = count 1;
   };
   serviceTypes = [
     "ClusterIP"
@@ -74,32 +67,23 @@ let
     "LoadBalancer"
   ];
 
-  show = v: if isString v then ''"${v}"'' else toJSON v;
-  fail = message: throw "hostinfo k8s: ${message}";
+  prefix = "hostinfo k8s:";
 
   # Checked here rather than left to stack.nix, so that the list of known
   # options a typo is met with has the Kubernetes ones in it.
   known =
     filter (name: name != "appHost") (attrNames (import ./stack.nix { }).settings)
     ++ attrNames defaults;
-  unknown = filter (name: !(elem name known)) (attrNames options);
 
   stackOptions = removeAttrs options (attrNames defaults);
-  k8sOptions = removeAttrs options (attrNames stackOptions);
 
   k =
     if stackOptions ? appHost then
-      fail "option 'appHost' cannot be set: nginx asks for the headless Service ${names.app}, got ${show stackOptions.appHost}"
-    else if unknown != [ ] then
-      fail "unknown option '${head unknown}' (known options: ${concatStringsSep ", " known})"
+      fail prefix "option 'appHost' cannot be set: nginx asks for the headless Service ${names.app}, got ${show stackOptions.appHost}"
     else
-      mapAttrs (
-        name: value:
-        if types.${name}.check value then
-          value
-        else
-          fail "option '${name}' must be ${types.${name}.expected}, got ${show value}"
-      ) (defaults // k8sOptions);
+      validate {
+        inherit prefix defaults types options known;
+      };
 
   # The cluster DNS by name, which nginx resolves once at start through the
   # pod's resolv.conf: portable, where its ClusterIP differs per cluster. A
@@ -123,37 +107,6 @@ let
     lb = "${images.app.name}-lb";
   };
   appHost = "${names.app}.${k.namespace}.svc.${k.clusterDomain}";
-
-  # "10s" -> 10, rounding up: a grace period must not come out shorter.
-  seconds =
-    duration:
-    let
-      parts = match "([0-9]+)(ms|s|m|h)" duration;
-      n = fromJSON (head parts);
-    in
-    {
-      ms = (n + 999) / 1000;
-      s = n;
-      m = n * 60;
-      h = n * 3600;
-    }
-    .${elemAt parts 1};
-
-  # Compose sizes are binary ("64m" is 64 MiB); in Kubernetes "64m" would
-  # be 64 thousandths of a byte.
-  quantity =
-    size:
-    let
-      parts = match "([0-9]+)([kmg]?)" size;
-    in
-    head parts
-    + {
-      "" = "";
-      k = "Ki";
-      m = "Mi";
-      g = "Gi";
-    }
-    .${elemAt parts 1};
 
   # The tmpfs compose gives nginx, so both targets give it the same room.
   tmpSize = stack.settings.lbTmpSize;
@@ -179,12 +132,15 @@ let
     labels = labels component;
   };
 
-  http = port: [
-    {
-      name = "http";
-      containerPort = port;
-      protocol = "TCP";
-    }
+  # The one port of a container or a Service.
+  http = fields: [
+    (
+      {
+        name = "http";
+        protocol = "TCP";
+      }
+      // fields
+    )
   ];
 
   # Pod and container settings of both Deployments: what compose's
@@ -270,7 +226,8 @@ let
       };
     };
 
-  # Memory is a hard limit in compose; the same request reserves it.
+  # Memory is a hard limit in compose; the same request reserves it. Compose
+  # sizes are binary ("64m" is 64 MiB), and so is the quantity ("64Mi").
   memory = size: {
     requests.memory = quantity size;
     limits.memory = quantity size;
@@ -309,7 +266,7 @@ let
     inherit (s) replicas;
     container = {
       image = s.appImage;
-      ports = http s.appPort;
+      ports = http { containerPort = s.appPort; };
       env = map (name: {
         inherit name;
         value = stack.compose.services.app.environment.${name};
@@ -330,14 +287,10 @@ let
       clusterIP = "None";
       publishNotReadyAddresses = false;
       selector = selector "app";
-      ports = [
-        {
-          name = "http";
-          port = s.appPort;
-          targetPort = s.appPort;
-          protocol = "TCP";
-        }
-      ];
+      ports = http {
+        port = s.appPort;
+        targetPort = s.appPort;
+      };
     };
   };
 
@@ -366,7 +319,7 @@ let
     annotations."checksum/nginx.conf" = hashString "sha256" nginxConf;
     container = {
       image = s.lbImage;
-      ports = http s.lbPort;
+      ports = http { containerPort = s.lbPort; };
       resources = memory s.lbMemory;
       # nginx has no health endpoint of its own, and `/` would tie its
       # liveness to the replicas': the listening socket is what is checked.
@@ -416,14 +369,10 @@ let
     spec = {
       type = k.serviceType;
       selector = selector "lb";
-      ports = [
-        {
-          name = "http";
-          port = s.publishPort;
-          targetPort = s.lbPort;
-          protocol = "TCP";
-        }
-      ];
+      ports = http {
+        port = s.publishPort;
+        targetPort = s.lbPort;
+      };
     };
   };
 

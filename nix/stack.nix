@@ -6,17 +6,22 @@ options:
 let
   inherit (builtins)
     attrNames
-    concatStringsSep
-    filter
-    isBool
-    isInt
-    isString
+    deepSeq
     mapAttrs
-    match
     readFile
     replaceStrings
-    throw
     toJSON
+    ;
+  inherit (import ./options.nix)
+    count
+    duration
+    flag
+    matching
+    nonEmptyString
+    port
+    size
+    validate
+    workers
     ;
 
   images = import ./images.nix { };
@@ -54,7 +59,9 @@ let
     connectTimeout = "250ms";
     # Longest a replica may take to answer before the request moves on.
     readTimeout = "2s";
-    nextUpstreamTries = 3;
+    # How many replicas one request may try: 0 is each of them at most once,
+    # so a request fails only when every replica did (or the timeout below).
+    nextUpstreamTries = 0;
     nextUpstreamTimeout = "3s";
     maxFails = 1;
     failTimeout = "5s";
@@ -65,49 +72,13 @@ let
     benchmarkLocation = false;
   };
 
-  # What each option must be, as a test and the words for an error.
-  isPort = v: isInt v && v >= 1 && v <= 65535;
-  isDuration = v: isString v && match "[0-9]+(ms|s|m|h)" v != null;
-  isSize = v: isString v && match "[0-9]+[kmg]?" v != null;
-  isNonEmptyString = v: isString v && v != "";
-  atLeast = n: v: isInt v && v >= n;
-  port = {
-    check = isPort;
-    expected = "an integer from 1 to 65535";
-  };
-  duration = {
-    check = isDuration;
-    expected = ''a duration such as "250ms", "2s" or "1m"'';
-  };
-  size = {
-    check = isSize;
-    expected = ''a size such as "16k" or "64m"'';
-  };
-  image = {
-    check = isNonEmptyString;
-    expected = "an image reference such as name:tag";
-  };
-  count = n: {
-    check = atLeast n;
-    expected = "an integer >= ${toString n}";
-  };
-  workers = {
-    check = v: v == "auto" || atLeast 1 v;
-    expected = ''"auto" or an integer >= 1'';
-  };
-  flag = {
-    check = isBool;
-    expected = "true or false";
-  };
-
+  # What each option must be: the types are nix/options.nix's.
+  image = nonEmptyString "an image reference such as name:tag";
   types = {
     replicas = count 1;
     appImage = image;
     appPort = port;
-    logLevel = {
-      check = isNonEmptyString;
-      expected = "a RUST_LOG filter such as info or hostinfo=debug";
-    };
+    logLevel = nonEmptyString "a RUST_LOG filter such as info or hostinfo=debug";
     appMemory = size;
     appPids = count 16;
     lbImage = image;
@@ -115,26 +86,18 @@ let
     lbMemory = size;
     lbPids = count 16;
     lbTmpSize = size;
-    publishAddress = {
-      check = v: isString v && match "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+" v != null;
-      expected = "an IPv4 address such as 127.0.0.1 or 0.0.0.0";
-    };
+    publishAddress =
+      matching "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+" "an IPv4 address such as 127.0.0.1 or 0.0.0.0";
     publishPort = port;
     stopGracePeriod = duration;
-    resolver = {
-      check = isNonEmptyString;
-      expected = "a DNS server address or name";
-    };
-    appHost = {
-      check = isNonEmptyString;
-      expected = "a DNS name";
-    };
+    resolver = nonEmptyString "a DNS server address or name";
+    appHost = nonEmptyString "a DNS name";
     nginxWorkers = workers;
     appWorkers = workers;
     keepalive = count 1;
     connectTimeout = duration;
     readTimeout = duration;
-    nextUpstreamTries = count 1;
+    nextUpstreamTries = count 0;
     nextUpstreamTimeout = duration;
     maxFails = count 0;
     failTimeout = duration;
@@ -147,26 +110,12 @@ let
   appService = "app";
   lbService = "lb";
 
-  unknown = filter (name: !(defaults ? ${name})) (attrNames options);
-
-  settings = defaults // options;
-
-  show = v: if isString v then ''"${v}"'' else toJSON v;
-
-  checked = mapAttrs (
-    name: value:
-    if types.${name}.check value then
-      value
-    else
-      throw "hostinfo stack: option '${name}' must be ${types.${name}.expected}, got ${show value}"
-  ) settings;
-
-  s =
-    if unknown != [ ] then
-      throw "hostinfo stack: unknown option '${builtins.head unknown}' (known options: ${concatStringsSep ", " (attrNames defaults)})"
-    else
-      # Every option is checked, even one no output happens to read.
-      builtins.deepSeq checked checked;
+  checked = validate {
+    prefix = "hostinfo stack:";
+    inherit defaults types options;
+  };
+  # Every option is checked, even one no output happens to read.
+  s = deepSeq checked checked;
 
   seconds = n: "${toString n}s";
 

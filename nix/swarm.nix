@@ -9,21 +9,25 @@ options:
 let
   inherit (builtins)
     attrNames
-    concatStringsSep
     deepSeq
-    elem
     elemAt
     filter
-    fromJSON
     hashString
     head
-    isString
     mapAttrs
     match
     removeAttrs
     seq
     substring
     toJSON
+    ;
+  inherit (import ./options.nix)
+    bytes
+    duration
+    fail
+    oneOf
+    show
+    validate
     ;
 
   hc = stack.images.app.healthcheck;
@@ -49,66 +53,35 @@ let
     "ingress"
     "host"
   ];
-  oneOf = values: {
-    check = v: elem v values;
-    expected = "one of ${concatStringsSep ", " values}";
-  };
   types = {
-    updateMonitor = {
-      check = v: isString v && match "[0-9]+(ms|s|m|h)" v != null;
-      expected = ''a duration such as "250ms", "2s" or "1m"'';
-    };
+    updateMonitor = duration;
     updateFailureAction = oneOf failureActions;
     publishMode = oneOf publishModes;
   };
 
-  show = v: if isString v then ''"${v}"'' else toJSON v;
-  fail = message: throw "hostinfo swarm: ${message}";
+  prefix = "hostinfo swarm:";
 
   # Checked here rather than left to stack.nix, so that the list of known
   # options a typo is met with has the swarm ones in it.
   known = filter (name: name != "appHost") (attrNames (import ./stack.nix { }).settings) ++ attrNames defaults;
-  unknown = filter (name: !(elem name known)) (attrNames options);
 
   stackOptions = removeAttrs options (attrNames defaults);
-  swarmOptions = removeAttrs options (attrNames stackOptions);
 
   w =
     if stackOptions ? appHost then
-      fail "option 'appHost' cannot be set: nginx asks for the service name, which resolves to every task (endpoint_mode dnsrr), got ${show stackOptions.appHost}"
+      fail prefix "option 'appHost' cannot be set: nginx asks for the service name, which resolves to every task (endpoint_mode dnsrr), got ${show stackOptions.appHost}"
     # Swarm publishes on every interface of every node: asking for one
     # address must not quietly give all of them.
     else if stackOptions ? publishAddress && stackOptions.publishAddress != "0.0.0.0" then
-      fail "option 'publishAddress' cannot be ${show stackOptions.publishAddress}: swarm publishes on every interface (0.0.0.0); put a firewall in front to narrow it"
-    else if unknown != [ ] then
-      fail "unknown option '${head unknown}' (known options: ${concatStringsSep ", " known})"
+      fail prefix "option 'publishAddress' cannot be ${show stackOptions.publishAddress}: swarm publishes on every interface (0.0.0.0); put a firewall in front to narrow it"
     else
-      mapAttrs (
-        name: value:
-        if types.${name}.check value then
-          value
-        else
-          fail "option '${name}' must be ${types.${name}.expected}, got ${show value}"
-      ) (defaults // swarmOptions);
+      validate {
+        inherit prefix defaults types options known;
+      };
 
   stack = import ./stack.nix stackOptions;
   s = stack.settings;
   inherit (stack.compose) services;
-
-  # "16m" -> 16777216: compose sizes are binary, and swarm's tmpfs takes bytes.
-  bytes =
-    size:
-    let
-      parts = match "([0-9]+)([kmg]?)" size;
-    in
-    fromJSON (head parts)
-    * {
-      "" = 1;
-      k = 1024;
-      m = 1024 * 1024;
-      g = 1024 * 1024 * 1024;
-    }
-    .${elemAt parts 1};
 
   # Compose's restart policies in swarm's words. Swarm restarts a task by
   # replacing it with a new one (new container, new hostname).
@@ -196,6 +169,7 @@ let
       type = "tmpfs";
       target = head parts;
       # Swarm gives a tmpfs mode 1777 by itself; 20.10 cannot set it.
+      # Compose sizes are binary ("16m" is 16 MiB), and swarm's tmpfs takes bytes.
       tmpfs.size = bytes (elemAt parts 1);
     };
 

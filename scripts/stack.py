@@ -56,17 +56,22 @@ def docker_inspect(container_id: str) -> dict:
     return found
 
 
+def inspect_found(filters: list[str], running_only: bool) -> list[dict]:
+    """`docker inspect` of the containers `docker ps` finds with `filters`, by name."""
+    ids = docker("ps", *([] if running_only else ["--all"]), "--quiet", *filters).split()
+    if not ids:
+        return []
+    found = json.loads(docker("inspect", *ids))
+    return sorted(found, key=lambda c: c["Name"])
+
+
 def containers(project: str, service: str, *, running_only: bool = True) -> list[dict]:
     """`docker inspect` of the project's containers of one service."""
     filters = [
         "--filter", f"label=com.docker.compose.project={project}",
         "--filter", f"label=com.docker.compose.service={service}",
     ]
-    ids = docker("ps", *([] if running_only else ["--all"]), "--quiet", *filters).split()
-    if not ids:
-        return []
-    found = json.loads(docker("inspect", *ids))
-    return sorted(found, key=lambda c: c["Name"])
+    return inspect_found(filters, running_only)
 
 
 def health(container: dict) -> str:
@@ -95,16 +100,24 @@ def port_in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def preflight(project: str, port: int) -> None:
-    """Say, in one line, what is missing before anything starts."""
+def docker_preflight() -> None:
     if shutil.which("docker") is None:
         fail("docker is not installed (https://docs.docker.com/engine/install/)")
     if subprocess.run(["docker", "info"], capture_output=True, check=False).returncode:
         fail("the Docker daemon is not running or not reachable (try: systemctl start docker)")
-    compose_command()
+
+
+def nix_preflight() -> None:
     if shutil.which("nix-instantiate") is None:
         fail("nix-instantiate is missing: it renders the stack "
              "(install Nix, or on Debian: apt-get install nix-bin)")
+
+
+def preflight(project: str, port: int) -> None:
+    """Say, in one line, what is missing before anything starts."""
+    docker_preflight()
+    compose_command()
+    nix_preflight()
     if port_in_use(port) and not containers(project, LB_SERVICE):
         fail(f"port {port} is taken by something other than this stack "
              f"(free it, or choose another: HOSTINFO_PORT=8001 just up)")
@@ -177,11 +190,7 @@ GWBRIDGE = "docker_gwbridge"
 def tasks(stack: str, service: str, *, running_only: bool = True) -> list[dict]:
     """`docker inspect` of the containers of a stack's service (its tasks)."""
     filters = ["--filter", f"label=com.docker.swarm.service.name={stack}_{service}"]
-    ids = docker("ps", *([] if running_only else ["--all"]), "--quiet", *filters).split()
-    if not ids:
-        return []
-    found = json.loads(docker("inspect", *ids))
-    return sorted(found, key=lambda c: c["Name"])
+    return inspect_found(filters, running_only)
 
 
 def swarm_state() -> tuple[str, bool]:
@@ -197,13 +206,8 @@ def network_exists(name: str) -> bool:
 
 def swarm_preflight(stack: str, port: int) -> None:
     """Say, in one line, what is missing before a swarm stack is deployed."""
-    if shutil.which("docker") is None:
-        fail("docker is not installed (https://docs.docker.com/engine/install/)")
-    if subprocess.run(["docker", "info"], capture_output=True, check=False).returncode:
-        fail("the Docker daemon is not running or not reachable (try: systemctl start docker)")
-    if shutil.which("nix-instantiate") is None:
-        fail("nix-instantiate is missing: it renders the stack "
-             "(install Nix, or on Debian: apt-get install nix-bin)")
+    docker_preflight()
+    nix_preflight()
     state, manager = swarm_state()
     if state == "active" and not manager:
         fail("this engine is a swarm worker: deploy from a manager node")

@@ -6,15 +6,10 @@ let
   inherit (builtins)
     all
     attrNames
-    concatStringsSep
-    deepSeq
     filter
     fromJSON
     head
-    length
     readFile
-    split
-    tryEval
     ;
 
   mkK8s = import ../k8s.nix;
@@ -35,8 +30,8 @@ let
   lb = named "Deployment" "hostinfo-lb";
   container = deployment: head deployment.spec.template.spec.containers;
 
-  occurrences = pattern: text: (length (split pattern text) - 1) / 2;
-  rejects = options: !(tryEval (deepSeq (mkK8s options).files null)).success;
+  inherit (import ./lib.nix) occurrences fails run;
+  rejects = options: fails (mkK8s options).files;
 
   tests = {
     "a small stack renders the golden manifests" = small.list == fromJSON (readFile ./golden/k8s.json);
@@ -245,15 +240,9 @@ let
     "an unknown option is rejected" = rejects { namespaces = "x"; };
     "a bad stack option is still rejected" = rejects { replicas = 0; };
   };
-
-  failed = filter (name: !tests.${name}) (attrNames tests);
 in
 {
-  passed =
-    if failed == [ ] then
-      attrNames tests
-    else
-      throw "k8s tests failed: ${concatStringsSep "; " failed}";
+  passed = run "k8s" tests;
 
   # What `just golden` writes to ./golden/k8s.json after a change meant to alter it.
   goldenK8s = small.list;

@@ -6,16 +6,10 @@ let
   inherit (builtins)
     all
     attrNames
-    concatStringsSep
-    deepSeq
-    filter
     fromJSON
     head
-    length
     readFile
     removeAttrs
-    split
-    tryEval
     ;
 
   mkSwarm = import ../swarm.nix;
@@ -30,8 +24,8 @@ let
   inherit (defaults.compose.services) app lb;
   composed = (mkStack { }).compose.services;
 
-  occurrences = pattern: text: (length (split pattern text) - 1) / 2;
-  rejects = options: !(tryEval (deepSeq (mkSwarm options).files null)).success;
+  inherit (import ./lib.nix) occurrences fails run;
+  rejects = options: fails (mkSwarm options).files;
   both = f: f app && f lb;
 
   tests = {
@@ -194,15 +188,9 @@ let
     "an unknown option is rejected" = rejects { publish_mode = "host"; };
     "a bad stack option is still rejected" = rejects { replicas = 0; };
   };
-
-  failed = filter (name: !tests.${name}) (attrNames tests);
 in
 {
-  passed =
-    if failed == [ ] then
-      attrNames tests
-    else
-      throw "swarm tests failed: ${concatStringsSep "; " failed}";
+  passed = run "swarm" tests;
 
   # What `just golden` should write to ./golden/swarm.json after a change meant to alter it.
   goldenSwarm = small.compose;

@@ -9,48 +9,26 @@ from __future__ import annotations
 
 import os
 import pathlib
-import socket
-import subprocess
 import sys
-from dataclasses import dataclass
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "scripts"))  # scripts/stack.py: the same helpers `just` uses
 
-import stack  # noqa: E402  (scripts/stack.py: the same helpers `just` uses)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from harness import RunningStack, free_port  # noqa: E402
 
 
-@dataclass
-class Stack:
-    project: str
-    port: int
-    env: dict
+class Stack(RunningStack):
+    """A compose project: its containers are found by the project's label."""
+
+    @property
+    def project(self) -> str:
+        return self.name
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def just(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(["just", *args], cwd=ROOT, env=self.env,
-                                capture_output=True, text=True, check=False)
-        if check and result.returncode != 0:
-            raise AssertionError(f"just {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-        return result
-
-    def replicas(self) -> list[dict]:
-        return stack.containers(self.project, stack.APP_SERVICE)
-
-    def nginx(self) -> dict:
-        (lb,) = stack.containers(self.project, stack.LB_SERVICE)
-        return lb
 
 
 @pytest.fixture(scope="session")

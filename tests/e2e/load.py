@@ -1,6 +1,7 @@
 """A steady, bounded load through nginx that records every answer."""
 from __future__ import annotations
 
+import collections
 import http.client
 import threading
 import time
@@ -21,8 +22,10 @@ class Outcome:
         return max(self.latencies, default=0.0)
 
     def summary(self) -> str:
-        return (f"{len(self.statuses)} requests, {self.failures} failed, "
-                f"slowest {self.slowest * 1000:.0f} ms")
+        failed = collections.Counter(s for s in self.statuses if not 200 <= s < 300)
+        shown = ", ".join(f"{status or 'no answer'}: {n}" for status, n in sorted(failed.items()))
+        return (f"{len(self.statuses)} requests, {self.failures} failed"
+                f"{f' ({shown})' if shown else ''}, slowest {self.slowest * 1000:.0f} ms")
 
 
 class Load:

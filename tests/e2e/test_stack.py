@@ -16,23 +16,8 @@ import time
 import pytest
 
 import stack
+from harness import served_by, wait_until
 from load import Load
-
-
-def wait_until(condition, timeout: float, what: str, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"not within {timeout:.0f}s: {what}")
-
-
-def served_by(running_stack, count: int) -> dict[str, int]:
-    hostnames, statuses = stack.served_by(running_stack.port, count)
-    assert statuses[200] == count, f"statuses: {dict(statuses)}"
-    return hostnames
 
 
 def answers_from(running_stack, hostname: str, attempts: int = 50) -> bool:
@@ -103,6 +88,8 @@ def test_a_hung_replica_costs_no_request_and_no_request_waits_3_seconds(running_
         finally:
             stack.docker("unpause", victim["Id"])
         wait_until(lambda: answers_from(running_stack, hostname), 20, f"{hostname} serving again")
+        wait_until(lambda: stack.health(stack.docker_inspect(victim["Id"])) == "healthy",
+                   20, f"{victim['Name']} healthy again")
     print(f"one replica paused 8 s: {load.outcome.summary()}")
     assert load.outcome.failures == 0
     assert load.outcome.slowest < 3.0

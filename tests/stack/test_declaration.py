@@ -7,35 +7,24 @@ file is checked against the Compose Specification and by docker-compose.
 from __future__ import annotations
 
 import json
-import pathlib
 import shutil
 import subprocess
 
 import jsonschema
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from nixeval import ROOT, evaluated, first_error_line, nix_eval, pure_nix_tests
+
 SCHEMA = json.loads((ROOT / "schemas" / "compose-spec.json").read_text())
-
-
-def nix_eval(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--json", *args],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )
 
 
 def render(options: str = "{ }", **strings: str) -> dict[str, str]:
     argstrs = [arg for name, value in strings.items() for arg in ("--argstr", name, value)]
-    result = nix_eval("nix/render.nix", "--arg", "options", options, *argstrs)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return evaluated("nix/render.nix", "--arg", "options", options, *argstrs)
 
 
 def test_the_generators_own_pure_nix_tests_pass():
-    result = nix_eval("nix/tests")
-    assert result.returncode == 0, result.stderr
-    passed = json.loads(result.stdout)["passed"]
+    passed = pure_nix_tests("nix/tests")
     assert len(passed) >= 20
     print(f"{len(passed)} pure Nix tests passed")
 
@@ -82,9 +71,7 @@ def test_command_line_replicas_and_port_reach_compose():
 
 def test_image_settings_read_as_json_name_the_crate_version():
     cargo = (ROOT / "Cargo.toml").read_text()
-    result = nix_eval("-E", "import ./nix/images.nix { }")
-    assert result.returncode == 0, result.stderr
-    images = json.loads(result.stdout)
+    images = evaluated("-E", "import ./nix/images.nix { }")
     assert f'version = "{images["app"]["tag"]}"' in cargo
     assert images["app"]["healthcheck"]["command"] == [images["app"]["binary"], "healthcheck"]
 
@@ -105,9 +92,7 @@ def test_image_settings_read_as_json_name_the_crate_version():
     ],
 )
 def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
-    result = nix_eval("nix/render.nix", "--arg", "options", options)
-    assert result.returncode != 0
-    first_line = result.stderr.strip().splitlines()[0]
+    first_line = first_error_line("nix/render.nix", "--arg", "options", options)
     assert first_line.startswith("error: hostinfo stack:")
     for words in named:
         assert words in first_line
@@ -125,9 +110,7 @@ def test_a_bad_replica_count_from_the_command_line_is_named():
     ("kubernetes", ["hostinfo.json", "nginx.conf"]),
 ])
 def test_every_target_renders_from_the_same_options(target, files):
-    result = nix_eval("nix/render.nix", "--argstr", "target", target, "--argstr", "replicas", "3")
-    assert result.returncode == 0, result.stderr
-    rendered = json.loads(result.stdout)
+    rendered = evaluated("nix/render.nix", "--argstr", "target", target, "--argstr", "replicas", "3")
     assert sorted(rendered) == files
     assert '"replicas":3' in rendered[files[0]]
 

@@ -17,7 +17,8 @@ import uuid
 import kubernetes_validate
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from nixeval import ROOT, evaluated, first_error_line, pure_nix_tests
+
 GOLDEN = ROOT / "nix" / "tests" / "golden" / "k8s.json"
 
 # The oldest release with the preStop sleep action on by default (beta in
@@ -33,17 +34,8 @@ KUBE_DNS = "kube-dns.kube-system.svc.cluster.local"
 NGINX_IMAGE = "hostinfo-nginx:1.30"
 
 
-def nix_eval(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--json", *args],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )
-
-
 def render(options: str = "{ }") -> dict:
-    result = nix_eval("-E", f"import ./nix/k8s.nix ({options})")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return evaluated("-E", f"import ./nix/k8s.nix ({options})")
 
 
 OPTION_SETS = [
@@ -56,17 +48,14 @@ OPTION_SETS = [
 
 
 def test_the_renderers_own_pure_nix_tests_pass():
-    result = nix_eval("nix/tests/k8s.nix")
-    assert result.returncode == 0, result.stderr
-    passed = json.loads(result.stdout)["passed"]
+    passed = pure_nix_tests("nix/tests/k8s.nix")
     assert len(passed) >= 30
     print(f"{len(passed)} pure Nix tests of the Kubernetes renderer passed")
 
 
 def test_the_small_stack_renders_the_golden_manifests():
-    result = nix_eval("-E", "(import ./nix/tests/k8s.nix).goldenK8s")
-    assert result.returncode == 0, result.stderr
-    rendered, golden = json.loads(result.stdout), json.loads(GOLDEN.read_text())
+    rendered = evaluated("-E", "(import ./nix/tests/k8s.nix).goldenK8s")
+    golden = json.loads(GOLDEN.read_text())
     # Item by item, so a failure names the manifest that changed.
     assert [kind_name(m) for m in rendered["items"]] == [kind_name(m) for m in golden["items"]]
     for new, old in zip(rendered["items"], golden["items"]):
@@ -137,9 +126,7 @@ def test_the_readmes_command_without_nix_writes_the_same_file(tmp_path):
     ],
 )
 def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
-    result = nix_eval("-E", f'(import ./nix/k8s.nix ({options})).files."hostinfo.json"')
-    assert result.returncode != 0
-    first_line = result.stderr.strip().splitlines()[0]
+    first_line = first_error_line("-E", f'(import ./nix/k8s.nix ({options})).files."hostinfo.json"')
     for words in named:
         assert words in first_line
 

@@ -8,29 +8,20 @@ is there, by `docker stack config`, which reads it as `docker stack deploy` does
 from __future__ import annotations
 
 import json
-import pathlib
 import shutil
 import subprocess
 
 import jsonschema
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from nixeval import ROOT, evaluated, first_error_line, pure_nix_tests
+
 SCHEMA = json.loads((ROOT / "schemas" / "compose-spec.json").read_text())
 GOLDEN = ROOT / "nix" / "tests" / "golden" / "swarm.json"
 
 
-def nix_eval(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--json", *args],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )
-
-
 def render(options: str = "{ }") -> dict:
-    result = nix_eval("-E", f"import ./nix/swarm.nix ({options})")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return evaluated("-E", f"import ./nix/swarm.nix ({options})")
 
 
 OPTION_SETS = [
@@ -42,17 +33,14 @@ OPTION_SETS = [
 
 
 def test_the_renderers_own_pure_nix_tests_pass():
-    result = nix_eval("nix/tests/swarm.nix")
-    assert result.returncode == 0, result.stderr
-    passed = json.loads(result.stdout)["passed"]
+    passed = pure_nix_tests("nix/tests/swarm.nix")
     assert len(passed) >= 25
     print(f"{len(passed)} pure Nix tests of the swarm renderer passed")
 
 
 def test_the_small_stack_renders_the_golden_file():
-    result = nix_eval("-E", "(import ./nix/tests/swarm.nix).goldenSwarm")
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == json.loads(GOLDEN.read_text()), \
+    rendered = evaluated("-E", "(import ./nix/tests/swarm.nix).goldenSwarm")
+    assert rendered == json.loads(GOLDEN.read_text()), \
         f"differs from {GOLDEN.name}: regenerate it if meant (see README)"
 
 
@@ -96,8 +84,6 @@ def test_docker_stack_reads_the_file_without_dropping_a_key(options, tmp_path):
     ],
 )
 def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
-    result = nix_eval("-E", f'(import ./nix/swarm.nix ({options})).files."compose.yaml"')
-    assert result.returncode != 0
-    first_line = result.stderr.strip().splitlines()[0]
+    first_line = first_error_line("-E", f'(import ./nix/swarm.nix ({options})).files."compose.yaml"')
     for words in named:
         assert words in first_line

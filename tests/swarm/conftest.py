@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import os
 import pathlib
-import socket
 import subprocess
 import sys
-from dataclasses import dataclass
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))  # load.py: the same bounded load
+# load.py and harness.py: the same bounded load and helpers as the e2e suite
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 import stack  # noqa: E402  (scripts/stack.py: the same helpers `just` uses)
+from harness import RunningStack, free_port  # noqa: E402
 
 # The image a rolling update moves the replicas to: the same image, tagged anew.
 ROLLOUT_TAG = "0.1.0-rollout"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("0.0.0.0", 0))  # swarm publishes on every interface
-        return probe.getsockname()[1]
 
 
 def engine_state() -> dict:
@@ -44,26 +38,11 @@ def engine_state() -> dict:
     }
 
 
-@dataclass
-class SwarmStack:
-    name: str
-    port: int
-    env: dict
+class SwarmStack(RunningStack):
+    """A swarm stack: its containers are its services' tasks."""
 
-    def just(self, *args: str, check: bool = True,
-             env: dict | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run(["just", *args], cwd=ROOT, env={**self.env, **(env or {})},
-                                capture_output=True, text=True, check=False, timeout=300)
-        if check and result.returncode != 0:
-            raise AssertionError(f"just {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-        return result
-
-    def replicas(self) -> list[dict]:
-        return stack.tasks(self.name, stack.APP_SERVICE)
-
-    def nginx(self) -> dict:
-        (lb,) = stack.tasks(self.name, stack.LB_SERVICE)
-        return lb
+    find = staticmethod(stack.tasks)
+    just_timeout = 300
 
     def service(self, name: str) -> dict:
         return stack.docker_inspect(f"{self.name}_{name}")
@@ -72,7 +51,7 @@ class SwarmStack:
 @pytest.fixture(scope="session")
 def swarm_stack():
     name = os.environ.get("HOSTINFO_SWARM_E2E_STACK", "hostinfo-swarm-e2e")
-    port = free_port()
+    port = free_port("0.0.0.0")  # swarm publishes on every interface
     env = {**os.environ, "IMAGES": "local", "HOSTINFO_STACK": name, "HOSTINFO_PORT": str(port)}
     env.pop("STACK_OPTIONS", None)
     started = SwarmStack(name, port, env)

@@ -17,23 +17,8 @@ import time
 
 import stack
 from conftest import ROLLOUT_TAG, engine_state
+from harness import served_by, wait_until
 from load import Load
-
-
-def wait_until(condition, timeout: float, what: str, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"not within {timeout:.0f}s: {what}")
-
-
-def served_by(swarm_stack, count: int) -> dict[str, int]:
-    hostnames, statuses = stack.served_by(swarm_stack.port, count)
-    assert statuses[200] == count, f"statuses: {dict(statuses)}"
-    return hostnames
 
 
 def hostnames(tasks: list[dict]) -> set[str]:

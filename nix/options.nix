@@ -1,0 +1,140 @@
+# Option checking for stack.nix, swarm.nix and k8s.nix: types, `validate`, and the duration and size formats.
+let
+  inherit (builtins)
+    attrNames
+    concatStringsSep
+    elem
+    elemAt
+    filter
+    fromJSON
+    head
+    intersectAttrs
+    isBool
+    isInt
+    isString
+    mapAttrs
+    match
+    toJSON
+    ;
+
+  durationParts = match "([0-9]+)(ms|s|m|h)";
+  sizeParts = match "([0-9]+)([kmg]?)";
+  atLeast = n: v: isInt v && v >= n;
+  isNonEmptyString = v: isString v && v != "";
+in
+rec {
+  # A value as an error message shows it: strings quoted, the rest as JSON.
+  show = v: if isString v then ''"${v}"'' else toJSON v;
+  fail = prefix: message: throw "${prefix} ${message}";
+
+  # What an option must be, as a test and the words for an error.
+  port = {
+    check = v: isInt v && v >= 1 && v <= 65535;
+    expected = "an integer from 1 to 65535";
+  };
+  duration = {
+    check = v: isString v && durationParts v != null;
+    expected = ''a duration such as "250ms", "2s" or "1m"'';
+  };
+  size = {
+    check = v: isString v && sizeParts v != null;
+    expected = ''a size such as "16k" or "64m"'';
+  };
+  count = n: {
+    check = atLeast n;
+    expected = "an integer >= ${toString n}";
+  };
+  workers = {
+    check = v: v == "auto" || atLeast 1 v;
+    expected = ''"auto" or an integer >= 1'';
+  };
+  flag = {
+    check = isBool;
+    expected = "true or false";
+  };
+  oneOf = values: {
+    check = v: elem v values;
+    expected = "one of ${concatStringsSep ", " values}";
+  };
+  nonEmptyString = expected: {
+    check = isNonEmptyString;
+    inherit expected;
+  };
+  matching = pattern: expected: {
+    check = v: isString v && match pattern v != null;
+    inherit expected;
+  };
+
+  # `defaults`, with the `options` given for them, each checked against its
+  # type, or a throw naming the first option not `known`. Lazy: an option is
+  # checked when it is read, so the caller forces the result (deepSeq) where
+  # every option must be checked. Options `known` but not in `defaults` are
+  # left to the caller.
+  validate =
+    {
+      prefix,
+      defaults,
+      types,
+      options,
+      known ? attrNames defaults,
+    }:
+    let
+      unknown = filter (name: !(elem name known)) (attrNames options);
+    in
+    if unknown != [ ] then
+      fail prefix "unknown option '${head unknown}' (known options: ${concatStringsSep ", " known})"
+    else
+      mapAttrs (
+        name: value:
+        if types.${name}.check value then
+          value
+        else
+          fail prefix "option '${name}' must be ${types.${name}.expected}, got ${show value}"
+      ) (defaults // intersectAttrs defaults options);
+
+  # "10s" -> 10, rounding up: a grace period must not come out shorter.
+  seconds =
+    duration:
+    let
+      parts = durationParts duration;
+      n = fromJSON (head parts);
+    in
+    {
+      ms = (n + 999) / 1000;
+      s = n;
+      m = n * 60;
+      h = n * 3600;
+    }
+    .${elemAt parts 1};
+
+  # "16m" -> 16777216: compose sizes are binary.
+  bytes =
+    size:
+    let
+      parts = sizeParts size;
+    in
+    fromJSON (head parts)
+    * {
+      "" = 1;
+      k = 1024;
+      m = 1024 * 1024;
+      g = 1024 * 1024 * 1024;
+    }
+    .${elemAt parts 1};
+
+  # "64m" -> "64Mi": the same size as a Kubernetes quantity, where "64m"
+  # would be 64 thousandths of a byte.
+  quantity =
+    size:
+    let
+      parts = sizeParts size;
+    in
+    head parts
+    + {
+      "" = "";
+      k = "Ki";
+      m = "Mi";
+      g = "Gi";
+    }
+    .${elemAt parts 1};
+}

@@ -1,0 +1,61 @@
+"""What the Docker suites (tests/e2e, tests/swarm) share: a stack brought up
+with `just` as a user would, and waiting on it and counting who answered."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+
+import stack  # scripts/stack.py, put on sys.path by the suite's conftest.py
+
+
+def free_port(address: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((address, 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class RunningStack:
+    """A stack under its own name (compose project or swarm stack) and port;
+    `find` gives its containers of one service."""
+    name: str
+    port: int
+    env: dict
+
+    # Class settings, not fields: how containers are found, how long `just` may take.
+    find = staticmethod(stack.containers)
+    just_timeout = None
+
+    def just(self, *args: str, check: bool = True,
+             env: dict | None = None) -> subprocess.CompletedProcess:
+        result = subprocess.run(["just", *args], cwd=stack.ROOT, env={**self.env, **(env or {})},
+                                capture_output=True, text=True, check=False,
+                                timeout=self.just_timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"just {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def replicas(self) -> list[dict]:
+        return self.find(self.name, stack.APP_SERVICE)
+
+    def nginx(self) -> dict:
+        (lb,) = self.find(self.name, stack.LB_SERVICE)
+        return lb
+
+
+def wait_until(condition, timeout: float, what: str, interval: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"not within {timeout:.0f}s: {what}")
+
+
+def served_by(running: RunningStack, count: int) -> dict[str, int]:
+    hostnames, statuses = stack.served_by(running.port, count)
+    assert statuses[200] == count, f"statuses: {dict(statuses)}"
+    return hostnames
