@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,69 @@ def just(env: dict, *args: str) -> float:
     if result.returncode:
         sys.exit(f"just {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
     return time.monotonic() - started
+
+
+class CpuMeter:
+    """CPU seconds spent by each part of the machine while wrk runs: where a
+    request's cost goes, which is what bounds the ratios on a small host."""
+
+    def __init__(self, project: str):
+        self.project = project
+        self.spent: dict[str, dict[str, float]] = {}
+
+    @staticmethod
+    def _process(pids: list[str]) -> float:
+        ticks = 0
+        for pid in pids:
+            try:
+                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            except (OSError, IndexError):
+                pass
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _container(container_id: str) -> float:
+        v1 = f"/sys/fs/cgroup/cpuacct/docker/{container_id}/cpuacct.usage"
+        v2 = f"/sys/fs/cgroup/system.slice/docker-{container_id}.scope/cpu.stat"
+        if os.path.exists(v1):
+            return int(open(v1).read()) / 1e9
+        if os.path.exists(v2):
+            usage = dict(line.split() for line in open(v2))
+            return int(usage["usage_usec"]) / 1e6
+        return 0.0
+
+    def snapshot(self) -> dict[str, float]:
+        pids = lambda pattern: subprocess.run(  # noqa: E731
+            ["pgrep", "-x", pattern], capture_output=True, text=True).stdout.split()
+        return {
+            "nginx": sum(self._container(c["Id"])
+                         for c in stack.containers(self.project, stack.LB_SERVICE)),
+            "replicas": sum(self._container(c["Id"])
+                            for c in stack.containers(self.project, stack.APP_SERVICE)),
+            "direct replica": sum(self._container(c["Id"])
+                                  for c in [stack.docker_inspect(DIRECT)]),
+            "docker-proxy": self._process(pids("docker-proxy")),
+            "dockerd, containerd": self._process(pids("dockerd") + pids("containerd")
+                                                 + pids("containerd-shim-runc-v2")),
+            "wrk": resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+                   + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime,
+        }
+
+    def measure(self, case: str, run) -> dict:
+        before = self.snapshot()
+        result = run()
+        after = self.snapshot()
+        spent = self.spent.setdefault(case, {"requests": 0})
+        spent["requests"] += result["requests"]
+        for part, seconds in after.items():
+            spent[part] = spent.get(part, 0.0) + seconds - before[part]
+        return result
+
+    def per_request_us(self) -> dict[str, dict[str, float]]:
+        return {case: {part: round(seconds / spent["requests"] * 1e6, 1)
+                       for part, seconds in spent.items() if part != "requests"}
+                for case, spent in self.spent.items()}
 
 
 def wrk(url: str, args: argparse.Namespace) -> dict:
@@ -124,6 +188,14 @@ def markdown(results: dict) -> str:
     lines += ["", "| ratio | value | goal |", "| --- | ---: | --- |"]
     for name, (value, goal) in results["ratios"].items():
         lines.append(f"| {name} | {value:.2f} | {goal} |")
+    cpu = results["cpu_us_per_request"]
+    parts = list(next(iter(cpu.values())))
+    lines += ["", "CPU time per request (µs), by where it was spent:", "",
+              "| case | " + " | ".join(parts) + " | total |",
+              "| --- |" + " ---: |" * (len(parts) + 1)]
+    for name, spent in cpu.items():
+        lines.append(f"| {name} | " + " | ".join(f"{spent[p]:.0f}" for p in parts)
+                     + f" | {sum(spent.values()):.0f} |")
     lines += ["", "| measure | value |", "| --- | ---: |"]
     for name, value in results["measures"].items():
         lines.append(f"| {name} | {value} |")
@@ -177,9 +249,10 @@ def main() -> None:
             "4 /health direct, 1 replica": f"{direct_url}/health",
         }
         runs = {name: [] for name in urls}
+        cpu = CpuMeter(PROJECT)
         for _ in range(args.rounds):
             for name, url in urls.items():
-                runs[name].append(wrk(url, args))
+                runs[name].append(cpu.measure(name, lambda: wrk(url, args)))
         loaded_rss = rss_kib(replica["State"]["Pid"])
         just(env, "scale", "1")
         runs["2 /info via nginx, 1 replica"] = [wrk(f"{lb_url}/info", args) for _ in range(args.rounds)]
@@ -200,6 +273,7 @@ def main() -> None:
         "wrk": {"threads": args.threads, "connections": args.connections,
                 "seconds": args.duration},
         "cases": cases,
+        "cpu_us_per_request": cpu.per_request_us(),
         "ratios": {
             "2/1 LB path / ceiling": (c2["rps"] / c1["rps"], ">= 0.5"),
             "3/4 /info / /health, direct": (c3["rps"] / c4["rps"], ">= 0.8"),
