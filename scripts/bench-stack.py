@@ -122,7 +122,8 @@ def median_run(results: list[dict]) -> dict:
     ranked = sorted(results, key=lambda run: run["rps"])
     return {**ranked[len(ranked) // 2],
             "rps_all": [round(run["rps"]) for run in results],
-            "errors_all": sum(run["errors"] + run["non_2xx"] for run in results)}
+            "errors_all": sum(run["errors"] + run["non_2xx"] for run in results),
+            "rounds": results}
 
 
 def rss_kib(pid: int) -> int:
