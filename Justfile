@@ -19,7 +19,7 @@ default:
     @just --list --unsorted
 
 # Build nginx and N replicas, start them, wait until all are healthy, print the URL
-up replicas="5": preflight image (render replicas)
+up replicas="5": preflight (render replicas) image
     {{ compose }} up -d --remove-orphans
     {{ stack }} wait {{ replicas }}
 

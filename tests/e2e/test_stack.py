@@ -143,9 +143,13 @@ def test_a_rolling_restart_under_load_costs_no_request(running_stack):
     ],
 )
 def test_bad_input_gets_a_4xx_and_leaves_every_replica_healthy(running_stack, case, payload):
-    status = status_of(raw_request(running_stack.port, payload))
+    response = raw_request(running_stack.port, payload)
+    status = status_of(response)
     print(f"{case}: {status}")
     assert 400 <= status < 500
+    # nginx's own errors come in the replicas' JSON shape, never as HTML.
+    body = json.loads(response.split(b"\r\n\r\n", 1)[1])
+    assert body["error"]["status"] == status
     assert all(stack.health(c) == "healthy" for c in running_stack.replicas())
     assert len(served_by(running_stack, 30)) == len(running_stack.replicas())
 
