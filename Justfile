@@ -103,6 +103,14 @@ test-stack:
 test-e2e:
     IMAGES=local python3 -m pytest -q -s tests/e2e
 
+# The swarm stack on real Docker with local images: every task, a crash, a rolling update, swarm-down
+test-swarm:
+    IMAGES=local python3 -m pytest -q -s tests/swarm
+
+# Benchmark the stack side by side with nginx's own ceiling; writes results/
+bench:
+    python3 scripts/bench-stack.py
+
 # Measure the service alone: /info against /health, start-up time, memory
 bench-service:
     scripts/bench-service.sh
@@ -117,10 +125,6 @@ golden:
     nix-instantiate --eval --strict --json -E '(import ./nix/tests/k8s.nix).goldenK8s' | jq . > nix/tests/golden/k8s.json
     nix-instantiate --eval --strict --json -E '(import ./nix/tests/swarm.nix).goldenSwarm' | jq . > nix/tests/golden/swarm.json
     git diff --stat -- nix/tests/golden
-
-# Benchmark the stack side by side with nginx's own ceiling; writes results/
-bench:
-    python3 scripts/bench-stack.py
 
 # The swarm stack's name and files: its own, so it never meets a compose project.
 swarm_stack := env("HOSTINFO_STACK", "hostinfo-swarm")
@@ -139,11 +143,6 @@ swarm-down:
     {{ swarm }} swarm-leave
     rm -rf {{ swarm_dir }}
 
-# The swarm stack on real Docker with local images: every task, a crash, a rolling update, swarm-down
-test-swarm:
-    IMAGES=local python3 -m pytest -q -s tests/swarm
-
 [private]
 _swarm-preflight:
     @{{ swarm }} swarm-preflight
-
