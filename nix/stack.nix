@@ -34,8 +34,8 @@ let
     # RUST_LOG of every replica. nginx's access log already has a line for
     # every request, naming the replica that served it; the replicas' own
     # lines, one more per request through Docker's log driver, halved the
-    # load-balanced throughput on 2 cores (`just bench`: 8.2k vs 14.8k req/s).
-    # "info" turns them on.
+    # load-balanced throughput on 2 cores (`just bench`, back to back: 8.2k
+    # vs 14.8k req/s). "info" turns them on.
     logLevel = "warn";
     # Worker threads per replica: "auto" is one per core the replica may use.
     appWorkers = "auto";
