@@ -23,18 +23,10 @@ import tarfile
 import time
 
 import stack
-from stack import ROOT, docker, get
+from stack import ROOT, docker, free_port, get
 
 PROJECT = "hostinfo-bench"
 DIRECT = "hostinfo-bench-direct"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def just(env: dict, *args: str) -> float:

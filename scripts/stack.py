@@ -19,12 +19,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from typing import NoReturn
 
 APP_SERVICE = "app"
 LB_SERVICE = "lb"
 
 
-def fail(message: str) -> "NoReturn":  # noqa: F821
+def fail(message: str) -> NoReturn:
     print(f"error: {message}", file=sys.stderr)
     sys.exit(1)
 
@@ -93,6 +94,13 @@ def get(url: str, timeout: float = 2.0) -> tuple[int, bytes, dict]:
         return error.code, error.read(), dict(error.headers)
     except (urllib.error.URLError, OSError):
         return 0, b"", {}
+
+
+def free_port(address: str = "127.0.0.1") -> int:
+    """A port nothing listens on now, for a stack, a test or a benchmark of its own."""
+    with socket.socket() as probe:
+        probe.bind((address, 0))
+        return probe.getsockname()[1]
 
 
 def port_in_use(port: int) -> bool:

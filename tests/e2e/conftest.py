@@ -16,7 +16,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))  # scripts/stack.py: the same helpers `just` uses
 
-from harness import RunningStack, free_port  # noqa: E402
+from harness import RunningStack  # noqa: E402
+from stack import free_port  # noqa: E402  (scripts/stack.py)
 
 
 class Stack(RunningStack):

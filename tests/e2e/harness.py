@@ -2,18 +2,11 @@
 with `just` as a user would, and waiting on it and counting who answered."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
 
 import stack  # scripts/stack.py, put on sys.path by the suite's conftest.py
-
-
-def free_port(address: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((address, 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

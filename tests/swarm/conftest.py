@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 import stack  # noqa: E402  (scripts/stack.py: the same helpers `just` uses)
-from harness import RunningStack, free_port  # noqa: E402
+from harness import RunningStack  # noqa: E402
 
 # The image a rolling update moves the replicas to: the same image, tagged anew.
 ROLLOUT_TAG = "0.1.0-rollout"
@@ -51,7 +51,7 @@ class SwarmStack(RunningStack):
 @pytest.fixture(scope="session")
 def swarm_stack():
     name = os.environ.get("HOSTINFO_SWARM_E2E_STACK", "hostinfo-swarm-e2e")
-    port = free_port("0.0.0.0")  # swarm publishes on every interface
+    port = stack.free_port("0.0.0.0")  # swarm publishes on every interface
     env = {**os.environ, "IMAGES": "local", "HOSTINFO_STACK": name, "HOSTINFO_PORT": str(port)}
     env.pop("STACK_OPTIONS", None)
     started = SwarmStack(name, port, env)
