@@ -72,11 +72,15 @@ rec {
     binary = "/bin/nginx";
     config = "/etc/nginx/nginx.conf";
     # `-e stderr`: nginx opens its compiled-in error log before it reads the
-    # config, and there is no writable /var/log in the image.
+    # config, and there is no writable /var/log in the image. `daemon off;`:
+    # in the foreground whatever config is mounted; a daemonised nginx would
+    # leave the container to exit at once with status 0.
     entrypoint = [
       binary
       "-e"
       "stderr"
+      "-g"
+      "daemon off;"
       "-c"
       config
     ];
