@@ -38,8 +38,8 @@ rec {
     env = {
       HOSTINFO_LISTEN = "0.0.0.0:${toString port}";
       RUST_LOG = "info";
-      # The musl build (Nix road) uses mimalloc, which by default commits
-      # its arenas up front: about 13 MB idle instead of 3. Ignored by glibc.
+      # The binary (musl, on both roads) uses mimalloc, which by default
+      # commits its arenas up front: about 13 MB idle instead of 3.
       MIMALLOC_ARENA_EAGER_COMMIT = "0";
     };
     stopSignal = "SIGTERM";
