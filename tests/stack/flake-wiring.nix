@@ -90,8 +90,8 @@ let
   };
   package = name: loose name { };
 
-  # nixpkgs (read with the search tool's read_file; the pinned revision itself
-  # is not stored, so these are the newest stored versions):
+  # nixpkgs, read with the search tool's read_file at the commits named (the
+  # pinned revision itself is not stored there):
   # doc/build-helpers/images/dockertools.section.md @ 0148e16d1446003704803ecabb5a00cfea7d8568,
   # "streamLayeredImage expects one argument with the following attributes".
   streamLayeredImageArgs = {
@@ -101,7 +101,7 @@ let
     required = [ "name" ];
     source = "nixpkgs doc/build-helpers/images/dockertools.section.md";
   };
-  # pkgs/by-name/fa/fakeNss/package.nix @ a7e18bfc60a1bf8795c87084263c9ddeddad646e
+  # pkgs/by-name/fa/fakeNss/package.nix @ 0a2c8a5824f4d11518168b74002249c6ecec21d5
   fakeNssArgs = {
     names = [ "extraPasswdLines" "extraGroupLines" ];
     source = "nixpkgs pkgs/by-name/fa/fakeNss/package.nix";
@@ -111,7 +111,7 @@ let
     names = [ "withDebug" "withKTLS" "withStream" "withMail" "withPerl" "withSlice" "modules" ];
     source = "nixpkgs pkgs/servers/http/nginx/generic.nix";
   };
-  # pkgs/build-support/closure-info.nix
+  # pkgs/build-support/closure-info.nix @ 06d7e54d62cfa303057ad65d86311cdce6f8c9bf: `{ rootPaths }:`
   closureInfoArgs = { required = [ "rootPaths" ]; names = [ ]; source = "nixpkgs pkgs/build-support/closure-info.nix"; };
 
   pkgsFor =
