@@ -19,7 +19,7 @@ default:
     @just --list --unsorted
 
 # Build nginx and N replicas, start them, wait until all are healthy, print the URL
-up replicas="5": preflight (render replicas) image
+up replicas="5": _images-ready preflight (render replicas) image
     {{ compose }} up -d --remove-orphans
     {{ stack }} wait {{ replicas }}
 
@@ -63,7 +63,7 @@ _render target replicas dir:
     done
 
 # Build the service and nginx images and load them into Docker
-image:
+image: _images-ready
     just _image-{{ if images =~ '^(nix|local)$' { images } else { error("IMAGES must be nix or local, got " + images) } }}
 
 [private]
@@ -77,6 +77,23 @@ _image-nix:
       "$stream" | docker load --quiet
     done
 
+# crane v0.23.4 needs Nix >= 2.31.2 (its CHANGELOG); Debian's nix-bin is 2.8.
+nix_floor := "2.31.2"
+
+# With IMAGES=nix, a Nix that can build the flake, checked before anything
+# starts; otherwise one line with what was found, what is needed, the way round.
+[private]
+_images-ready:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    [[ '{{ images }}' == nix ]] || exit 0
+    fail() { echo "error: IMAGES=nix needs Nix >= {{ nix_floor }} with flakes, found $1: install Nix >= {{ nix_floor }} (https://nixos.org/download), or build the images without a Nix store: IMAGES=local" >&2; exit 1; }
+    version=$(nix --version 2>/dev/null | awk '{print $NF}') || true
+    [[ -n $version ]] || fail "no nix on PATH"
+    [[ $(printf '%s\n' '{{ nix_floor }}' "$version" | sort -V | head -n1) == '{{ nix_floor }}' ]] || fail "Nix $version"
+    [[ $(nix --extra-experimental-features 'nix-command flakes' eval --expr 'builtins ? getFlake' 2>/dev/null) == true ]] \
+      || fail "Nix $version, which does not evaluate flakes (nix eval --expr 'builtins ? getFlake' failed)"
+
 [private]
 _image-local:
     images/build-app-image
@@ -87,13 +104,24 @@ preflight:
     @{{ stack }} preflight
 
 # Every check that needs no Nix store: what CI runs
-test: test-rust test-stack test-e2e test-swarm
+test: test-rust test-msrv test-stack test-e2e test-swarm
 
 # Rust: formatting, clippy without warnings, unit and black-box tests
 test-rust:
     cargo fmt --all -- --check
     cargo clippy --all-targets --locked -- --deny warnings
     cargo test --locked
+
+# Cargo.toml's rust-version (read from it, its one home) builds every target
+test-msrv:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    msrv=$(cargo metadata --no-deps --format-version 1 | jq -r '.packages[] | select(.name == "hostinfo") | .rust_version')
+    [[ $msrv =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]] || { echo "error: Cargo.toml's rust-version is missing or malformed: '$msrv'" >&2; exit 1; }
+    log=$(rustup toolchain install "$msrv" --profile minimal --no-self-update 2>&1) \
+      || { echo "$log" >&2; echo "error: rustup could not install Rust $msrv (Cargo.toml's rust-version)" >&2; exit 1; }
+    # Its own target dir: the toolchains' artifacts do not mix.
+    cargo "+$msrv" check --locked --all-targets --target-dir target/msrv
 
 # The stack declaration: pure Nix tests, error messages, the Compose schema
 test-stack:

@@ -3,7 +3,8 @@
 
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
-    crane.url = "github:ipetkov/crane";
+    # Its last release: master's cross-compilation rewrite is untested with a static target.
+    crane.url = "github:ipetkov/crane/v0.23.4";
   };
 
   outputs =
@@ -32,7 +33,7 @@
       created = import ./nix/timestamp.nix self.lastModifiedDate;
 
       build = pkgs: rec {
-        hostinfo = pkgs.callPackage ./nix/package.nix { inherit crane; };
+        hostinfo = pkgs.callPackage ./nix/package.nix { inherit crane pkgs; };
         nginx = pkgs.callPackage ./nix/nginx.nix { inherit images; };
         image = pkgs.callPackage ./nix/image.nix {
           inherit hostinfo images imageConfig created;

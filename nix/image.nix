@@ -11,8 +11,9 @@
 # compressed copy of the image is kept in the store.
 dockerTools.streamLayeredImage {
   inherit (images.app) name tag;
+  # `created` alone: one commit, one digest. The files keep nixpkgs' fixed
+  # mtime, so layers that did not change keep their digests across commits.
   inherit created;
-  mtime = created;
   # /bin/hostinfo becomes a link into the package's store path, the one other
   # layer: the binary is static, so its closure is itself (see checks/static-binary.nix).
   contents = [ hostinfo ];

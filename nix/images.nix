@@ -38,8 +38,8 @@ rec {
     env = {
       HOSTINFO_LISTEN = "0.0.0.0:${toString port}";
       RUST_LOG = "info";
-      # The musl build (Nix road) uses mimalloc, which by default commits
-      # its arenas up front: about 13 MB idle instead of 3. Ignored by glibc.
+      # The binary (musl, on both roads) uses mimalloc, which by default
+      # commits its arenas up front: about 13 MB idle instead of 3.
       MIMALLOC_ARENA_EAGER_COMMIT = "0";
     };
     stopSignal = "SIGTERM";
@@ -72,11 +72,15 @@ rec {
     binary = "/bin/nginx";
     config = "/etc/nginx/nginx.conf";
     # `-e stderr`: nginx opens its compiled-in error log before it reads the
-    # config, and there is no writable /var/log in the image.
+    # config, and there is no writable /var/log in the image. `daemon off;`:
+    # in the foreground whatever config is mounted; a daemonised nginx would
+    # leave the container to exit at once with status 0.
     entrypoint = [
       binary
       "-e"
       "stderr"
+      "-g"
+      "daemon off;"
       "-c"
       config
     ];

@@ -1,6 +1,7 @@
 # The load balancer image: nginx, passwd/group and the directories it needs to run as nobody.
 {
   dockerTools,
+  fakeNss,
   nginx,
   images,
   imageConfig,
@@ -8,12 +9,16 @@
 }:
 dockerTools.streamLayeredImage {
   inherit (images.lb) name tag;
+  # `created` alone: nixpkgs' fixed file mtime keeps the nginx and OpenSSL
+  # layers' digests from commit to commit, so they are not pulled again.
   inherit created;
-  mtime = created;
-  # /bin/nginx comes from the links to `nginx`; fakeNss gives /etc/passwd and
-  # /etc/group with nobody (65534), which nginx looks up at start.
+  # /bin/nginx comes from the links to `nginx`. nginx reads passwd and group
+  # only when it starts as root (the image runs it as nobody): it then takes
+  # the user `nobody` and the group compiled in, which nginx's configure picks
+  # from the build machine's /etc/group. The Nix sandbox has `nogroup`, not
+  # `nobody`, and fakeNss lacks it (pkgs/by-name/fa/fakeNss/package.nix).
   contents = [
-    dockerTools.fakeNss
+    (fakeNss.override { extraGroupLines = [ "nogroup:x:65534:" ]; })
     nginx
   ];
   # var/log/nginx: nginx checks its compiled-in log directory even when the

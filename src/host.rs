@@ -52,14 +52,14 @@ pub struct StaticFacts {
 
 impl StaticFacts {
     pub fn gather() -> Self {
-        let mut system = System::new().ok();
+        let mut system = Some(System::new());
         let cpu = match system.as_mut() {
             Some(system) => {
                 system.refresh_cpu_list(CpuRefreshKind::nothing());
                 system.refresh_memory_specifics(MemoryRefreshKind::nothing().with_ram());
                 Cpu {
                     logical: non_zero(system.cpus().len()),
-                    physical: System::physical_core_count().ok().and_then(non_zero),
+                    physical: System::physical_core_count().and_then(non_zero),
                     brand: system
                         .cpus()
                         .first()
@@ -77,9 +77,9 @@ impl StaticFacts {
             hostname: gethostname::gethostname().to_string_lossy().into_owned(),
             addresses: non_loopback_addresses(),
             os: Os {
-                name: System::name().ok(),
-                version: System::os_version().ok(),
-                kernel: System::kernel_version().ok(),
+                name: System::name(),
+                version: System::os_version(),
+                kernel: System::kernel_version(),
                 arch: System::cpu_arch(),
             },
             cpu,
@@ -178,7 +178,7 @@ pub struct Host {
 
 impl Host {
     pub fn new(facts: StaticFacts) -> Self {
-        let system = Mutex::new(System::new().ok());
+        let system = Mutex::new(Some(System::new()));
         let dynamic = read_dynamic(&system);
         let rendered = RwLock::new(Rendered {
             at: Instant::now(),
@@ -236,10 +236,10 @@ fn read_dynamic(system: &Mutex<Option<System>>) -> DynamicFacts {
         .and_then(non_zero);
     DynamicFacts {
         available_memory_bytes,
-        load_average: System::load_average()
-            .ok()
-            .map(|l| [l.one, l.five, l.fifteen]),
-        uptime_seconds: System::uptime().ok(),
+        // sysinfo 0.38 (0.39 on needs Rust 1.95, see Cargo.toml) reports what
+        // it cannot read as zeros: a zero uptime is unknown, a zero load is real.
+        load_average: Some(System::load_average()).map(|l| [l.one, l.five, l.fifteen]),
+        uptime_seconds: non_zero(System::uptime()),
     }
 }
 
@@ -332,7 +332,7 @@ mod tests {
 
     #[test]
     fn dynamic_facts_come_from_proc() {
-        let dynamic = read_dynamic(&Mutex::new(System::new().ok()));
+        let dynamic = read_dynamic(&Mutex::new(Some(System::new())));
         assert!(dynamic.uptime_seconds.is_some());
         assert!(dynamic.load_average.is_some());
         assert!(dynamic.available_memory_bytes.is_some_and(|a| a > 0));

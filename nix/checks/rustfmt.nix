@@ -1,3 +1,4 @@
 # rustfmt in check mode: unformatted Rust fails the check.
+# crane without the cross toolchain (nix/package.nix): formatting builds nothing.
 { hostinfo }:
-hostinfo.craneLib.cargoFmt { inherit (hostinfo.commonArgs) src; }
+hostinfo.nativeCraneLib.cargoFmt { inherit (hostinfo.commonArgs) src; }

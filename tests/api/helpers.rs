@@ -161,11 +161,11 @@ impl RunningBinary {
         std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on http://").nth(1) {
-                    if let Some(tx) = tx.take() {
-                        let addr = rest.split_whitespace().next().unwrap_or_default();
-                        let _ = tx.send(addr.parse::<SocketAddr>().expect("address in log"));
-                    }
+                if let Some(rest) = line.split("listening on http://").nth(1)
+                    && let Some(tx) = tx.take()
+                {
+                    let addr = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(addr.parse::<SocketAddr>().expect("address in log"));
                 }
             }
         });

@@ -3,17 +3,23 @@
 # Nothing here builds: every stand-in builder returns the arguments it was
 # given, so the flake's outputs can be read without a Nix store (which these
 # machines cannot fill). It catches what a build would catch first: a file
-# asking for an argument nobody passes, an output missing on a system, image
-# settings that drift from nix/image-config.nix. `nix flake check` builds for real.
+# asking for an argument nobody passes, an argument the real nixpkgs or crane
+# function does not take, an output missing on a system, image settings that
+# drift from nix/image-config.nix. `nix flake check` builds for real.
 {
-  nginxVersion ? "1.30.6",
+  # A real nginx 1.30 release (nginx/nginx, tag release-1.30.3, 2026-06-17).
+  nginxVersion ? "1.30.3",
+  # The rustc the stand-in nixpkgs gives; the package asserts Cargo.toml's rust-version against it.
+  rustcVersion ? "1.94.1",
 }:
 let
   inherit (builtins)
     attrNames
     compareVersions
     concatStringsSep
+    elem
     elemAt
+    filter
     functionArgs
     intersectAttrs
     isFunction
@@ -21,6 +27,7 @@ let
     map
     mapAttrs
     match
+    replaceStrings
     splitVersion
     ;
 
@@ -34,49 +41,129 @@ let
     escapeShellArgs = list: concatStringsSep " " (map escapeShellArg list);
     concatStrings = concatStringsSep "";
     mapAttrsToList = f: attrs: map (name: f name attrs.${name}) (attrNames attrs);
+    importTOML = path: builtins.fromTOML (builtins.readFile path);
+    toUpper = replaceStrings lowerChars upperChars;
+    lowerChars = lib.stringToCharacters "abcdefghijklmnopqrstuvwxyz";
+    upperChars = lib.stringToCharacters "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    stringToCharacters = s: builtins.genList (i: builtins.substring i 1 s) (builtins.stringLength s);
+    inherit replaceStrings;
   };
 
-  builder = kind: args: {
+  # A stand-in takes exactly the argument names the real function takes (the
+  # list and where it comes from are given with each), needs the ones it
+  # requires, and fails like a build would on anything else: a misspelled or
+  # made-up argument fails here, not silently in a real build.
+  strict =
+    what:
+    {
+      names,
+      required ? [ ],
+      # crane hands every attribute it does not use to the derivation, as an
+      # environment variable: upper-case names (CARGO_BUILD_TARGET, TARGET_CC) pass.
+      environment ? false,
+      source,
+    }:
+    args:
+    let
+      given = attrNames args;
+      allowed = name: elem name names || elem name required || (environment && match "[A-Z][A-Z0-9_]*" name != null);
+      unknown = filter (name: !allowed name) given;
+      missing = filter (name: !(elem name given)) required;
+    in
+    if unknown != [ ] then
+      throw "${what}: unexpected argument(s) ${concatStringsSep ", " unknown} (it takes ${concatStringsSep ", " (required ++ names)}; ${source})"
+    else if missing != [ ] then
+      throw "${what}: missing argument(s) ${concatStringsSep ", " missing} (${source})"
+    else
+      args;
+
+  builder = kind: spec: args: {
+    type = "derivation";
+    inherit kind;
+    args = strict kind spec args;
+    outPath = "/nix/store/00000000000000000000000000000000-${kind}";
+  } // (args.passthru or { });
+  loose = kind: args: {
     type = "derivation";
     inherit kind args;
     outPath = "/nix/store/00000000000000000000000000000000-${kind}";
-  } // (args.passthru or { });
-  package = name: builder name { };
+  };
+  package = name: loose name { };
+
+  # nixpkgs, read with the search tool's read_file at the commits named (the
+  # pinned revision itself is not stored there):
+  # doc/build-helpers/images/dockertools.section.md @ 0148e16d1446003704803ecabb5a00cfea7d8568,
+  # "streamLayeredImage expects one argument with the following attributes".
+  streamLayeredImageArgs = {
+    names = [ "tag" "fromImage" "contents" "config" "architecture" "created" "mtime" "uid" "gid"
+      "uname" "gname" "maxLayers" "extraCommands" "fakeRootCommands" "enableFakechroot"
+      "includeStorePaths" "includeNixDB" "passthru" ];
+    required = [ "name" ];
+    source = "nixpkgs doc/build-helpers/images/dockertools.section.md";
+  };
+  # pkgs/by-name/fa/fakeNss/package.nix @ 0a2c8a5824f4d11518168b74002249c6ecec21d5
+  fakeNssArgs = {
+    names = [ "extraPasswdLines" "extraGroupLines" ];
+    source = "nixpkgs pkgs/by-name/fa/fakeNss/package.nix";
+  };
+  # pkgs/servers/http/nginx/generic.nix @ 00cb53de4fa2ba9fcdb52f504943d6ec8ebe5ce5, the build flags
+  nginxArgs = {
+    names = [ "withDebug" "withKTLS" "withStream" "withMail" "withPerl" "withSlice" "modules" ];
+    source = "nixpkgs pkgs/servers/http/nginx/generic.nix";
+  };
+  # pkgs/build-support/closure-info.nix @ 06d7e54d62cfa303057ad65d86311cdce6f8c9bf: `{ rootPaths }:`
+  closureInfoArgs = { required = [ "rootPaths" ]; names = [ ]; source = "nixpkgs pkgs/build-support/closure-info.nix"; };
 
   pkgsFor =
     system:
     let
+      arch = builtins.head (match "([^-]*)-.*" system);
+      musl = "${arch}-unknown-linux-musl";
+      isLinux = match ".*-linux" system != null;
       pkgs = {
-        inherit lib callPackage;
-        stdenv.hostPlatform.isLinux = match ".*-linux" system != null;
-        pkgsStatic.isStatic = true;
-        dockerTools = {
-          streamLayeredImage = builder "streamLayeredImage";
-          fakeNss = package "fakeNss";
+        inherit lib callPackage pkgs;
+        stdenv.hostPlatform = { inherit isLinux; isStatic = false; };
+        pkgsStatic = {
+          stdenv = {
+            hostPlatform = { inherit isLinux; isStatic = true; rust.rustcTarget = musl; };
+            cc = package "${musl}-gcc-wrapper" // { targetPrefix = "${musl}-"; bintools = package "${musl}-binutils"; };
+          };
+          # pkgsStatic.buildPackages: glibc-hosted tools whose target is musl.
+          buildPackages = {
+            rustc = package "rustc-${musl}" // { version = rustcVersion; };
+            clippy = package "clippy-${musl}";
+          };
+        };
+        dockerTools.streamLayeredImage = builder "streamLayeredImage" streamLayeredImageArgs;
+        fakeNss = package "fakeNss" // {
+          override = overrides: package "fakeNss" // { overrides = strict "fakeNss.override" fakeNssArgs overrides; };
         };
         nginxStable = {
           version = nginxVersion;
-          override = overrides: package "nginx" // { version = nginxVersion; inherit overrides; };
+          override = overrides: package "nginx" // {
+            version = nginxVersion;
+            overrides = strict "nginxStable.override" nginxArgs overrides;
+          };
         };
-        runCommand = name: env: script: builder "runCommand" { inherit name env script; };
+        runCommand = name: env: script: loose "runCommand" { inherit name env script; };
         writeText = name: text: "/nix/store/00000000000000000000000000000000-${name}";
-        mkShell = builder "mkShell";
-        closureInfo = builder "closureInfo";
-        testers.runNixOSTest = builder "runNixOSTest";
+        mkShell = loose "mkShell";
+        closureInfo = builder "closureInfo" closureInfoArgs;
+        testers.runNixOSTest = loose "runNixOSTest";
+        rustc = package "rustc" // { version = rustcVersion; };
+        clippy = package "clippy";
       }
       // lib.genAttrs [
         "binutils"
         "cargo"
         "cargo-nextest"
         "check-jsonschema"
-        "clippy"
         "docker-compose"
         "jq"
         "just"
         "nixfmt"
         "nixfmt-tree"
         "rust-analyzer"
-        "rustc"
         "rustfmt"
         "wrk"
       ] package;
@@ -91,17 +178,60 @@ let
     in
     pkgs;
 
+  # crane v0.23.4 (github:ipetkov/crane, tag v0.23.4 = 10e6e3cb966f7cfcc789fe5eee7a85f3188ce08b):
+  # each function's own formals (lib/<name>.nix) and what docs/API.md lists
+  # for it, plus mkCargoDerivation's (lib/mkCargoDerivation.nix, docs/API.md),
+  # to which every one of them hands the rest, plus the stdenv.mkDerivation
+  # attributes this flake passes.
+  craneCommon = [
+    "buildPhaseCargoCommand" "checkPhaseCargoCommand" "installPhaseCommand" "cargoArtifacts"
+    "cargoLock" "cargoLockContents" "cargoLockParsed" "cargoVendorDir" "doIncludeCrossToolchainEnv"
+    "doInstallCargoArtifacts" "outputHashes" "pname" "pnameSuffix" "version"
+    "src" "strictDeps" "doCheck" "passthru" "meta" "nativeBuildInputs" "buildInputs" "env"
+  ];
+  craneFunction = name: own: required: builder name {
+    names = craneCommon ++ own;
+    inherit required;
+    environment = true;
+    source = "crane v0.23.4 lib/${name}.nix, docs/API.md";
+  };
+  # lib/default.nix: the toolchain names crane's functions take from its scope
+  # (attrsForToolchainOverride), and stdenvSelector.
+  craneScopeNames = [ "cargo" "clippy" "rustc" "rustfmt" "stdenvSelector" ];
+  craneScope =
+    pkgs: toolchain:
+    {
+      inherit (toolchain) rustc clippy;
+      overrideScope =
+        f:
+        let
+          overrides = f (throw "final is not used here") (craneScope pkgs toolchain);
+          unknown = filter (name: !(elem name craneScopeNames)) (attrNames overrides);
+        in
+        assert unknown == [ ] || throw "crane overrideScope: ${concatStringsSep ", " unknown} is not in crane's scope (crane v0.23.4 lib/default.nix)";
+        craneScope pkgs (toolchain // overrides);
+      # lib/cleanCargoSource.nix: `src:`, one path.
+      cleanCargoSource = src: assert builtins.isPath src || throw "cleanCargoSource takes a path"; "${toString src}";
+      buildDepsOnly = args: craneFunction "buildDepsOnly" [
+        "cargoBuildCommand" "cargoBuildExtraArgs" "cargoCheckCommand" "cargoCheckExtraArgs" "cargoExtraArgs"
+        "cargoTestCommand" "cargoTestExtraArgs" "dummySrc" "outputs"
+      ] [ ] args // { toolchain = toolchain.rustc.kind; };
+      buildPackage = args: craneFunction "buildPackage" [
+        "cargoBuildCommand" "cargoBuildExtraArgs" "cargoExtraArgs" "cargoTestCommand" "cargoTestExtraArgs"
+      ] [ ] args // { toolchain = toolchain.rustc.kind; };
+      cargoClippy = args: craneFunction "cargoClippy" [ "cargoClippyExtraArgs" "cargoExtraArgs" ] [ "cargoArtifacts" ] args // { toolchain = toolchain.rustc.kind; };
+      cargoFmt = args: craneFunction "cargoFmt" [ "cargoExtraArgs" "rustFmtExtraArgs" ] [ ] args // { toolchain = toolchain.rustc.kind; };
+      cargoNextest = args: craneFunction "cargoNextest" [
+        "cargoExtraArgs" "cargoLlvmCovExtraArgs" "cargoNextestExtraArgs" "cargoNextestArchiveExtraArgs"
+        "cargoNextestPartitionsExtraArgs" "partitions" "partitionType" "withLlvmCov"
+      ] [ "cargoArtifacts" ] args // { toolchain = toolchain.rustc.kind; };
+    };
+
+  # lib/default.nix at v0.23.4: crane has no inputs; mkLib takes the package set.
   crane.mkLib =
     pkgs:
-    assert pkgs.isStatic or false || throw "crane.mkLib: the package is meant to be static (pkgsStatic)";
-    {
-      cleanCargoSource = src: "${toString src}";
-      buildDepsOnly = builder "buildDepsOnly";
-      buildPackage = builder "buildPackage";
-      cargoClippy = builder "cargoClippy";
-      cargoFmt = builder "cargoFmt";
-      cargoNextest = builder "cargoNextest";
-    };
+    assert !pkgs.stdenv.hostPlatform.isStatic || throw "crane.mkLib pkgsStatic: its stdenv puts -static into build scripts and proc macros; use crane.mkLib pkgs with pkgsStatic's rustc (Mic92/hestia)";
+    craneScope pkgs { inherit (pkgs) rustc clippy; };
 
   self = {
     lastModifiedDate = "20260803123456";
@@ -121,7 +251,16 @@ let
     };
   };
   linux = outputs.packages.x86_64-linux;
-  imageArgs = image: { inherit (image.args) name tag created mtime config; };
+  imageArgs = image: { inherit (image.args) name tag created config; argNames = attrNames image.args; };
+  craneArgs = system: name: {
+    inherit (outputs.checks.${system}.${name}) kind toolchain;
+    # The environment crane hands to cargo: the upper-case arguments.
+    environment =
+      let
+        inherit (outputs.checks.${system}.${name}) args;
+      in
+      builtins.removeAttrs args (filter (n: match "[A-Z][A-Z0-9_]*" n == null) (attrNames args));
+  };
 in
 {
   packages = mapAttrs (_: attrNames) outputs.packages;
@@ -131,6 +270,11 @@ in
   image = imageArgs linux.image;
   nginxImage = imageArgs linux.nginx-image;
   nginxBuild = (builtins.elemAt linux.nginx-image.args.contents 1).overrides;
+  fakeNss = (builtins.elemAt linux.nginx-image.args.contents 0).overrides;
+  # What each crane-built check is built with, per Linux system.
+  crane = lib.genAttrs [ "x86_64-linux" "aarch64-linux" ] (
+    system: lib.genAttrs [ "hostinfo" "clippy" "nextest" "rustfmt" ] (craneArgs system)
+  );
   # Every check and package evaluated through to its arguments: a missing or
   # misnamed argument anywhere fails here.
   wired = mapAttrs (_: outputs: builtins.deepSeq (mapAttrs (_: o: o.args or o) outputs) true) (

@@ -1,0 +1,73 @@
+"""With IMAGES=nix, `just image` and `just up` refuse a Nix too old for the flake, in one line, first.
+
+crane v0.23.4 needs Nix >= 2.31.2; Debian's nix-bin is 2.8, exactly the
+machine the README's no-Nix road describes. The PATH below has no docker, so
+these tests also show that the refusal comes before anything touches Docker.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from nixeval import ROOT
+
+FLOOR = "2.31.2"
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+def restricted_path(tmp_path, *tools: str) -> str:
+    """A PATH holding only these tools (real binaries), and just."""
+    interpreter_bin = os.path.dirname(sys.executable)
+    found = {"just": shutil.which("just", path=interpreter_bin) or shutil.which("just")}
+    for tool in ("bash", "awk", "sort", "head", *tools):
+        found[tool] = shutil.which(tool)
+    for tool, path in found.items():
+        assert path, f"{tool} is needed to run this test"
+        (tmp_path / tool).symlink_to(path)
+    return str(tmp_path)
+
+
+def just(path: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": path, "IMAGES": "nix", "HOSTINFO_PROJECT": "hostinfo-nix-floor"}
+    return subprocess.run(["just", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False, timeout=60)
+
+
+def our_lines(stderr: str) -> list[str]:
+    """What the recipe said, without just's own `recipe ... failed` line."""
+    return [line for line in stderr.splitlines() if line and "failed with exit code" not in line]
+
+
+@pytest.mark.parametrize("recipe", ["image", "up"])
+def test_a_nix_older_than_cranes_floor_is_refused_in_one_line_with_the_way_round(tmp_path, recipe):
+    nix = shutil.which("nix")
+    if nix is None:
+        pytest.skip("no nix here (the missing-nix case is tested below)")
+    found = subprocess.run([nix, "--version"], capture_output=True, text=True, check=True).stdout.split()[-1]
+    if version_tuple(found) >= version_tuple(FLOOR):
+        pytest.skip(f"this machine's Nix {found} is new enough")
+    result = just(restricted_path(tmp_path, "nix"), recipe)
+    assert result.returncode != 0
+    lines = our_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert f"found Nix {found}" in lines[0]
+    assert f"needs Nix >= {FLOOR} with flakes" in lines[0]
+    assert "IMAGES=local" in lines[0]
+    assert result.stdout == "", "nothing may run before the check"
+
+
+def test_no_nix_at_all_is_named_with_the_way_round(tmp_path):
+    result = just(restricted_path(tmp_path), "image")
+    assert result.returncode != 0
+    lines = our_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert "found no nix on PATH" in lines[0]
+    assert f"needs Nix >= {FLOOR}" in lines[0] and "IMAGES=local" in lines[0]
