@@ -7,6 +7,7 @@ let
   inherit (builtins)
     attrNames
     deepSeq
+    fromTOML
     mapAttrs
     readFile
     replaceStrings
@@ -15,10 +16,13 @@ let
   inherit (import ./options.nix)
     count
     duration
+    fail
     flag
     matching
+    milliseconds
     nonEmptyString
     port
+    show
     size
     validate
     workers
@@ -49,9 +53,14 @@ let
     lbTmpSize = "16m";
     # Where the stack is published on the host: loopback unless asked.
     publishAddress = "127.0.0.1";
-    publishPort = 8000;
-    # How long a container may drain after SIGTERM before it is killed.
+    publishPort = names.defaults.publishPort;
+    # How long a container may drain after SIGTERM before it is killed. The
+    # replicas drain for this less `drainMargin` (HOSTINFO_SHUTDOWN_TIMEOUT).
     stopGracePeriod = "10s";
+    # How long a replica keeps an idle connection from nginx open
+    # (HOSTINFO_KEEP_ALIVE, whole seconds); nginx lets go `keepAliveMargin`
+    # sooner. 5 s is actix-web's own default.
+    appKeepAlive = "5s";
 
     nginxWorkers = "auto";
     # The DNS server nginx asks, and the name it asks for to find every
@@ -94,6 +103,7 @@ let
       matching "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+" "an IPv4 address such as 127.0.0.1 or 0.0.0.0";
     publishPort = port;
     stopGracePeriod = duration;
+    appKeepAlive = duration;
     resolver = nonEmptyString "a DNS server address or name";
     appHost = nonEmptyString "a DNS name";
     nginxWorkers = workers;
@@ -111,15 +121,44 @@ let
     benchmarkLocation = flag;
   };
 
-  appService = "app";
-  lbService = "lb";
+  names = fromTOML (readFile ./names.toml);
+  appService = names.services.app;
+  lbService = names.services.lb;
 
+  prefix = "hostinfo stack:";
   checked = validate {
-    prefix = "hostinfo stack:";
-    inherit defaults types options;
+    inherit prefix defaults types options;
   };
+
+  # The replica must stop draining before Docker (or the kubelet) kills it:
+  # its workers look once a second whether they are done, then the process
+  # exits. 10 s of grace leave 8 s to drain, the service's own default
+  # (DEFAULT_SHUTDOWN_TIMEOUT_SECS in src/config.rs).
+  drainMargin = 2;
+  # Whole seconds, rounded down: a drain must not come out longer.
+  drainSeconds = milliseconds checked.stopGracePeriod / 1000 - drainMargin;
+  # nginx closes an idle upstream connection this much before the replica
+  # would, so it never sends a request on a connection being closed.
+  keepAliveMargin = 1;
+  # Rounded up: the replica's side must not come out shorter.
+  keepAliveSeconds = (milliseconds checked.appKeepAlive + 999) / 1000;
+  # The service takes 0 to 3600 s of drain and 1 to 3600 s of keep-alive
+  # (src/config.rs); a drain of 0 would drop every request in flight.
+  maxServiceSeconds = 3600;
+  outOfRange =
+    name: least: most:
+    fail prefix "option '${name}' must be from ${toString least}s to ${toString most}s, got ${show checked.${name}}";
+  coupled =
+    if drainSeconds < 1 then
+      fail prefix "option 'stopGracePeriod' must be at least ${toString (drainMargin + 1)}s: the replicas need ${toString drainMargin}s of it to exit and at least 1s to drain, got ${show checked.stopGracePeriod}"
+    else if drainSeconds > maxServiceSeconds then
+      outOfRange "stopGracePeriod" (drainMargin + 1) (maxServiceSeconds + drainMargin)
+    else if keepAliveSeconds < keepAliveMargin + 1 || keepAliveSeconds > maxServiceSeconds then
+      outOfRange "appKeepAlive" (keepAliveMargin + 1) maxServiceSeconds
+    else
+      checked;
   # Every option is checked, even one no output happens to read.
-  s = deepSeq checked checked;
+  s = deepSeq checked coupled;
 
   seconds = n: "${toString n}s";
 
@@ -142,6 +181,8 @@ let
           // {
             HOSTINFO_LISTEN = "0.0.0.0:${toString s.appPort}";
             RUST_LOG = s.logLevel;
+            HOSTINFO_SHUTDOWN_TIMEOUT = toString drainSeconds;
+            HOSTINFO_KEEP_ALIVE = toString keepAliveSeconds;
           }
           // (if s.appWorkers == "auto" then { } else { HOSTINFO_WORKERS = toString s.appWorkers; });
         healthcheck = {
@@ -216,6 +257,7 @@ let
       maxBodySize
       ;
     workerProcesses = s.nginxWorkers;
+    upstreamKeepAliveTimeout = "${toString (keepAliveSeconds - keepAliveMargin)}s";
     listenPort = s.lbPort;
     accessLog = if s.accessLog then "/dev/stdout upstream buffer=64k flush=1s" else "off";
     benchmarkLocation = if s.benchmarkLocation then "        ${benchmarkLocation}" else "";
