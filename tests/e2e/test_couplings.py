@@ -25,8 +25,8 @@ GRACE = 4
 # end of its drain, and exit, before Docker's SIGKILL would.
 SHORT, LONG = 1, 6
 # nginx must wait out LONG, and the retry of a cut LONG on the other replica.
-OPTIONS = ('{ stopGracePeriod = "%ds"; readTimeout = "10s"; nextUpstreamTimeout = "20s"; '
-           'nginxWorkers = 1; }' % GRACE)
+OPTIONS = (f'{{ stopGracePeriod = "{GRACE}s"; readTimeout = "10s"; nextUpstreamTimeout = "20s"; '
+           'nginxWorkers = 1; }')
 
 
 @pytest.fixture(scope="module")
