@@ -16,13 +16,10 @@ let
   inherit (import ./options.nix)
     count
     duration
-    fail
     flag
     matching
-    milliseconds
     nonEmptyString
     port
-    show
     size
     validate
     workers
@@ -55,10 +52,10 @@ let
     publishAddress = "127.0.0.1";
     publishPort = names.defaults.publishPort;
     # How long a container may drain after SIGTERM before it is killed. The
-    # replicas drain for this less `drainMargin` (HOSTINFO_SHUTDOWN_TIMEOUT).
+    # replicas drain for this less a margin (HOSTINFO_SHUTDOWN_TIMEOUT, nix/timeouts.nix).
     stopGracePeriod = "10s";
     # How long a replica keeps an idle connection from nginx open
-    # (HOSTINFO_KEEP_ALIVE, whole seconds); nginx lets go `keepAliveMargin`
+    # (HOSTINFO_KEEP_ALIVE, whole seconds); nginx lets go a margin
     # sooner. 5 s is actix-web's own default.
     appKeepAlive = "5s";
 
@@ -130,35 +127,14 @@ let
     inherit prefix defaults types options;
   };
 
-  # The replica must stop draining before Docker (or the kubelet) kills it:
-  # its workers look once a second whether they are done, then the process
-  # exits. 10 s of grace leave 8 s to drain, the service's own default
-  # (DEFAULT_SHUTDOWN_TIMEOUT_SECS in src/config.rs).
-  drainMargin = 2;
-  # Whole seconds, rounded down: a drain must not come out longer.
-  drainSeconds = milliseconds checked.stopGracePeriod / 1000 - drainMargin;
-  # nginx closes an idle upstream connection this much before the replica
-  # would, so it never sends a request on a connection being closed.
-  keepAliveMargin = 1;
-  # Rounded up: the replica's side must not come out shorter.
-  keepAliveSeconds = (milliseconds checked.appKeepAlive + 999) / 1000;
-  # The service takes 0 to 3600 s of drain and 1 to 3600 s of keep-alive
-  # (src/config.rs); a drain of 0 would drop every request in flight.
-  maxServiceSeconds = 3600;
-  outOfRange =
-    name: least: most:
-    fail prefix "option '${name}' must be from ${toString least}s to ${toString most}s, got ${show checked.${name}}";
-  coupled =
-    if drainSeconds < 1 then
-      fail prefix "option 'stopGracePeriod' must be at least ${toString (drainMargin + 1)}s: the replicas need ${toString drainMargin}s of it to exit and at least 1s to drain, got ${show checked.stopGracePeriod}"
-    else if drainSeconds > maxServiceSeconds then
-      outOfRange "stopGracePeriod" (drainMargin + 1) (maxServiceSeconds + drainMargin)
-    else if keepAliveSeconds < keepAliveMargin + 1 || keepAliveSeconds > maxServiceSeconds then
-      outOfRange "appKeepAlive" (keepAliveMargin + 1) maxServiceSeconds
-    else
-      checked;
+  # HOSTINFO_SHUTDOWN_TIMEOUT, HOSTINFO_KEEP_ALIVE and nginx's upstream
+  # keepalive_timeout, from the options they must fit inside.
+  timeouts = import ./timeouts.nix {
+    inherit prefix;
+    settings = checked;
+  };
   # Every option is checked, even one no output happens to read.
-  s = deepSeq checked coupled;
+  s = deepSeq checked (deepSeq timeouts checked);
 
   seconds = n: "${toString n}s";
 
@@ -181,9 +157,8 @@ let
           // {
             HOSTINFO_LISTEN = "0.0.0.0:${toString s.appPort}";
             RUST_LOG = s.logLevel;
-            HOSTINFO_SHUTDOWN_TIMEOUT = toString drainSeconds;
-            HOSTINFO_KEEP_ALIVE = toString keepAliveSeconds;
           }
+          // timeouts.environment
           // (if s.appWorkers == "auto" then { } else { HOSTINFO_WORKERS = toString s.appWorkers; });
         healthcheck = {
           test = [ "CMD" ] ++ images.app.healthcheck.command;
@@ -257,7 +232,7 @@ let
       maxBodySize
       ;
     workerProcesses = s.nginxWorkers;
-    upstreamKeepAliveTimeout = "${toString (keepAliveSeconds - keepAliveMargin)}s";
+    inherit (timeouts) upstreamKeepAliveTimeout;
     listenPort = s.lbPort;
     accessLog = if s.accessLog then "/dev/stdout upstream buffer=64k flush=1s" else "off";
     benchmarkLocation = if s.benchmarkLocation then "        ${benchmarkLocation}" else "";
