@@ -29,9 +29,9 @@ scale replicas: (render replicas)
     app=$({{ stack }} name app); {{ compose }} up -d --no-recreate --no-deps --scale "$app={{ replicas }}" "$app"
     {{ stack }} wait {{ replicas }}
 
-# Remove the stack's containers, networks and rendered files
+# Remove the stack's containers, networks and rendered files (each container stopped within its stop_grace_period)
 down:
-    if [ -f {{ stack_dir }}/compose.yaml ]; then {{ compose }} down --remove-orphans --timeout 10; fi
+    if [ -f {{ stack_dir }}/compose.yaml ]; then {{ compose }} down --remove-orphans; fi
     {{ stack }} purge
     rm -rf {{ stack_dir }}
 
