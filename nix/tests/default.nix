@@ -82,6 +82,9 @@ let
         options.stopGracePeriod = "3500ms";
         drain = svc: svc.environment.HOSTINFO_SHUTDOWN_TIMEOUT;
         k8sApp = builtins.elemAt (import ../k8s.nix options).list.items 4;
+        pod = k8sApp.spec.template.spec // {
+          container = builtins.head k8sApp.spec.template.spec.containers;
+        };
       in
       drain defaults.compose.services.app == "8"
       && drain (mkStack options).compose.services.app == "1"
@@ -89,7 +92,9 @@ let
       && builtins.elem {
         name = "HOSTINFO_SHUTDOWN_TIMEOUT";
         value = "1";
-      } (builtins.head k8sApp.spec.template.spec.containers).env;
+      } pod.container.env
+      # The kubelet's grace period also covers the preStop pause before SIGTERM.
+      && pod.terminationGracePeriodSeconds - pod.container.lifecycle.preStop.sleep.seconds >= 1 + 2;
     "nginx lets go of an idle connection 1 s before the replica would" =
       let
         stack = mkStack { appKeepAlive = "30s"; };
