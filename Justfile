@@ -5,8 +5,9 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 # The road the images take: `nix` (the flake) or `local` (cargo and Docker, no Nix store).
 images := env("IMAGES", "nix")
 # The compose project and the host port: recipes find the stack by them.
-project := env("HOSTINFO_PROJECT", "hostinfo")
-port := env("HOSTINFO_PORT", "8000")
+# Their defaults live in nix/names.toml.
+project := env("HOSTINFO_PROJECT", `python3 scripts/stack.py name project`)
+port := env("HOSTINFO_PORT", `python3 scripts/stack.py name publishPort`)
 # More stack options, as a Nix attribute set: STACK_OPTIONS='{ readTimeout = "5s"; }'.
 options := env("STACK_OPTIONS", "{ }")
 
@@ -25,12 +26,12 @@ up replicas="5": _images-ready preflight (render replicas) image
 
 # Run N replicas; nginx follows through DNS, without a reload
 scale replicas: (render replicas)
-    {{ compose }} up -d --no-recreate --no-deps --scale app={{ replicas }} app
+    app=$({{ stack }} name app); {{ compose }} up -d --no-recreate --no-deps --scale "$app={{ replicas }}" "$app"
     {{ stack }} wait {{ replicas }}
 
-# Remove the stack's containers, networks and rendered files
+# Remove the stack's containers, networks and rendered files (each container stopped within its stop_grace_period)
 down:
-    if [ -f {{ stack_dir }}/compose.yaml ]; then {{ compose }} down --remove-orphans --timeout 10; fi
+    if [ -f {{ stack_dir }}/compose.yaml ]; then {{ compose }} down --remove-orphans; fi
     {{ stack }} purge
     rm -rf {{ stack_dir }}
 
@@ -155,7 +156,7 @@ golden:
     git diff --stat -- nix/tests/golden
 
 # The swarm stack's name and files: its own, so it never meets a compose project.
-swarm_stack := env("HOSTINFO_STACK", "hostinfo-swarm")
+swarm_stack := env("HOSTINFO_STACK", `python3 scripts/stack.py name swarmStack`)
 swarm_dir := ".stack" / swarm_stack
 swarm := "python3 scripts/stack.py --project " + swarm_stack + " --port " + port
 

@@ -50,6 +50,8 @@ rec {
         "healthcheck"
       ];
       intervalSeconds = 2;
+      # The binary's own budget, BUDGET in src/healthcheck.rs, which is its
+      # home (tests/stack/test_couplings.py holds the two equal).
       timeoutSeconds = 2;
       startPeriodSeconds = 10;
       retries = 3;

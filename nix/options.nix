@@ -107,6 +107,22 @@ rec {
     }
     .${elemAt parts 1};
 
+  # "2500ms" -> 2500: for a time that must not come out longer, such as the
+  # part of a grace period a replica may spend draining.
+  milliseconds =
+    duration:
+    let
+      parts = durationParts duration;
+    in
+    fromJSON (head parts)
+    * {
+      ms = 1;
+      s = 1000;
+      m = 60000;
+      h = 3600000;
+    }
+    .${elemAt parts 1};
+
   # "16m" -> 16777216: compose sizes are binary.
   bytes =
     size:

@@ -7,6 +7,7 @@ let
   inherit (builtins)
     attrNames
     deepSeq
+    fromTOML
     mapAttrs
     readFile
     replaceStrings
@@ -49,9 +50,14 @@ let
     lbTmpSize = "16m";
     # Where the stack is published on the host: loopback unless asked.
     publishAddress = "127.0.0.1";
-    publishPort = 8000;
-    # How long a container may drain after SIGTERM before it is killed.
+    publishPort = names.defaults.publishPort;
+    # How long a container may drain after SIGTERM before it is killed. The
+    # replicas drain for this less a margin (HOSTINFO_SHUTDOWN_TIMEOUT, nix/timeouts.nix).
     stopGracePeriod = "10s";
+    # How long a replica keeps an idle connection from nginx open
+    # (HOSTINFO_KEEP_ALIVE, whole seconds); nginx lets go a margin
+    # sooner. 5 s is actix-web's own default.
+    appKeepAlive = "5s";
 
     nginxWorkers = "auto";
     # The DNS server nginx asks, and the name it asks for to find every
@@ -94,6 +100,7 @@ let
       matching "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+" "an IPv4 address such as 127.0.0.1 or 0.0.0.0";
     publishPort = port;
     stopGracePeriod = duration;
+    appKeepAlive = duration;
     resolver = nonEmptyString "a DNS server address or name";
     appHost = nonEmptyString "a DNS name";
     nginxWorkers = workers;
@@ -111,15 +118,23 @@ let
     benchmarkLocation = flag;
   };
 
-  appService = "app";
-  lbService = "lb";
+  names = fromTOML (readFile ./names.toml);
+  appService = names.services.app;
+  lbService = names.services.lb;
 
+  prefix = "hostinfo stack:";
   checked = validate {
-    prefix = "hostinfo stack:";
-    inherit defaults types options;
+    inherit prefix defaults types options;
+  };
+
+  # HOSTINFO_SHUTDOWN_TIMEOUT, HOSTINFO_KEEP_ALIVE and nginx's upstream
+  # keepalive_timeout, from the options they must fit inside.
+  timeouts = import ./timeouts.nix {
+    inherit prefix;
+    settings = checked;
   };
   # Every option is checked, even one no output happens to read.
-  s = deepSeq checked checked;
+  s = deepSeq checked (deepSeq timeouts checked);
 
   seconds = n: "${toString n}s";
 
@@ -143,6 +158,7 @@ let
             HOSTINFO_LISTEN = "0.0.0.0:${toString s.appPort}";
             RUST_LOG = s.logLevel;
           }
+          // timeouts.environment
           // (if s.appWorkers == "auto" then { } else { HOSTINFO_WORKERS = toString s.appWorkers; });
         healthcheck = {
           test = [ "CMD" ] ++ images.app.healthcheck.command;
@@ -216,6 +232,7 @@ let
       maxBodySize
       ;
     workerProcesses = s.nginxWorkers;
+    inherit (timeouts) upstreamKeepAliveTimeout;
     listenPort = s.lbPort;
     accessLog = if s.accessLog then "/dev/stdout upstream buffer=64k flush=1s" else "off";
     benchmarkLocation = if s.benchmarkLocation then "        ${benchmarkLocation}" else "";

@@ -12,10 +12,12 @@ let
     deepSeq
     elemAt
     filter
+    fromTOML
     hashString
     head
     mapAttrs
     match
+    readFile
     removeAttrs
     seq
     substring
@@ -31,6 +33,8 @@ let
     ;
 
   hc = stack.images.app.healthcheck;
+  # The service names compose has, read from their one home.
+  inherit (fromTOML (readFile ./names.toml)) services;
 
   defaults = {
     # How long swarm watches each updated task for a failure: long enough for
@@ -81,7 +85,7 @@ let
 
   stack = import ./stack.nix stackOptions;
   s = stack.settings;
-  inherit (stack.compose) services;
+  composeServices = stack.compose.services;
 
   # Compose's restart policies in swarm's words. Swarm restarts a task by
   # replacing it with a new one (new container, new hostname).
@@ -178,17 +182,17 @@ let
     version = "3.9";
 
     services = {
-      app = swarmOf {
-        service = services.app;
+      ${services.app} = swarmOf {
+        service = composeServices.${services.app};
         # Every task's address under the service name, and no virtual IP:
         # nginx balances and fails over between the tasks itself, as under
         # compose, with the same nginx.conf.
         endpointMode = "dnsrr";
       };
 
-      lb =
+      ${services.lb} =
         swarmOf {
-          service = services.lb;
+          service = composeServices.${services.lb};
           # Two nginx tasks cannot hold one host port on one node: under
           # `mode: host` the old one stops first.
           order = if hostMode then "stop-first" else "start-first";
@@ -213,7 +217,7 @@ let
               mode = 292; # 0444
             }
           ];
-          volumes = map tmpfsMount services.lb.tmpfs;
+          volumes = map tmpfsMount composeServices.${services.lb}.tmpfs;
         };
     };
 

@@ -17,12 +17,17 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from typing import NoReturn
 
-APP_SERVICE = "app"
-LB_SERVICE = "lb"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+# The service names and what `just` defaults to, from their one home, which
+# the Nix declaration reads too.
+NAMES = tomllib.loads((ROOT / "nix" / "names.toml").read_text())
+APP_SERVICE = NAMES["services"]["app"]
+LB_SERVICE = NAMES["services"]["lb"]
 
 
 def fail(message: str) -> NoReturn:
@@ -48,8 +53,6 @@ def docker(*args: str) -> str:
         ["docker", *args], capture_output=True, text=True, check=True
     ).stdout
 
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def docker_inspect(container_id: str) -> dict:
@@ -347,9 +350,14 @@ def swarm_leave() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--project", default=os.environ.get("HOSTINFO_PROJECT", "hostinfo"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("HOSTINFO_PORT", "8000")))
+    defaults = NAMES["defaults"]
+    parser.add_argument("--project", default=os.environ.get("HOSTINFO_PROJECT", defaults["project"]))
+    parser.add_argument("--port", type=int,
+                        default=int(os.environ.get("HOSTINFO_PORT", defaults["publishPort"])))
     commands = parser.add_subparsers(dest="command", required=True)
+    names = NAMES["services"] | defaults
+    name = commands.add_parser("name", help="print a service name or default from nix/names.toml")
+    name.add_argument("key", choices=sorted(names))
     commands.add_parser("preflight", help="check docker, compose, nix-instantiate and the port")
     commands.add_parser("compose", help="print the compose command for this machine")
     wait = commands.add_parser("wait", help="wait until every replica is healthy and nginx answers")
@@ -368,7 +376,9 @@ def main() -> None:
     commands.add_parser("swarm-leave", help="leave the swarm if swarm-join started it and it is empty")
     args = parser.parse_args()
 
-    if args.command == "preflight":
+    if args.command == "name":
+        print(names[args.key])
+    elif args.command == "preflight":
         preflight(args.project, args.port)
     elif args.command == "compose":
         print(" ".join(compose_command()))

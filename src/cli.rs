@@ -13,6 +13,7 @@ Environment:
   HOSTINFO_LISTEN            socket address to listen on (default 0.0.0.0:8000)
   HOSTINFO_WORKERS           worker threads (default: available parallelism)
   HOSTINFO_SHUTDOWN_TIMEOUT  seconds to drain requests after SIGTERM/SIGINT (default 8)
+  HOSTINFO_KEEP_ALIVE        seconds an idle keep-alive connection stays open (default 5)
   RUST_LOG                   log filter (default info)
 ";
 

@@ -21,6 +21,11 @@ pub const WORKERS_VAR: &str = "HOSTINFO_WORKERS";
 /// from 0 to 3600. Default: 8, below compose's default stop grace period of
 /// 10 s, so the process exits by itself before it would be killed.
 pub const SHUTDOWN_TIMEOUT_VAR: &str = "HOSTINFO_SHUTDOWN_TIMEOUT";
+/// Whole seconds an idle keep-alive connection stays open, from 1 to 3600.
+/// Default: 5, actix-web's own default. nginx's upstream `keepalive_timeout`
+/// is rendered below it (nix/stack.nix), so nginx never reuses a connection
+/// the replica is closing.
+pub const KEEP_ALIVE_VAR: &str = "HOSTINFO_KEEP_ALIVE";
 /// env_logger filter directives, e.g. `info` or `warn,actix_web=info`.
 /// Default: `info` (one access-log line per request).
 pub const LOG_VAR: &str = "RUST_LOG";
@@ -28,6 +33,8 @@ pub const LOG_VAR: &str = "RUST_LOG";
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8000";
 pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 8;
 pub const MAX_SHUTDOWN_TIMEOUT_SECS: u64 = 3600;
+pub const DEFAULT_KEEP_ALIVE_SECS: u64 = 5;
+pub const MAX_KEEP_ALIVE_SECS: u64 = 3600;
 pub const DEFAULT_LOG_FILTER: &str = "info";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +42,7 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub workers: NonZeroUsize,
     pub shutdown_timeout: Duration,
+    pub keep_alive: Duration,
     pub log_filter: String,
     /// How long a client may take to send its request head. Not an
     /// environment variable: it exists so tests can exercise slow clients
@@ -77,6 +85,8 @@ impl Settings {
                 .unwrap_or_else(default_workers),
             shutdown_timeout: parse_var(&lookup, SHUTDOWN_TIMEOUT_VAR, parse_shutdown_timeout)?
                 .unwrap_or(Duration::from_secs(DEFAULT_SHUTDOWN_TIMEOUT_SECS)),
+            keep_alive: parse_var(&lookup, KEEP_ALIVE_VAR, parse_keep_alive)?
+                .unwrap_or(Duration::from_secs(DEFAULT_KEEP_ALIVE_SECS)),
             log_filter: parse_var(&lookup, LOG_VAR, parse_log_filter)?
                 .unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned()),
             client_request_timeout: Duration::from_secs(5),
@@ -144,6 +154,15 @@ fn parse_shutdown_timeout(value: &str) -> Result<Duration, String> {
     }
 }
 
+fn parse_keep_alive(value: &str) -> Result<Duration, String> {
+    match value.parse::<u64>() {
+        Ok(secs) if (1..=MAX_KEEP_ALIVE_SECS).contains(&secs) => Ok(Duration::from_secs(secs)),
+        _ => Err(format!(
+            "a whole number of seconds from 1 to {MAX_KEEP_ALIVE_SECS}"
+        )),
+    }
+}
+
 fn parse_log_filter(value: &str) -> Result<String, String> {
     // env_logger itself only warns about a bad filter and carries on with a
     // partial one; checking first turns that into a start-up error.
@@ -180,6 +199,7 @@ mod tests {
         assert_eq!(s.listen, "0.0.0.0:8000".parse().unwrap());
         assert_eq!(s.workers, default_workers());
         assert_eq!(s.shutdown_timeout, Duration::from_secs(8));
+        assert_eq!(s.keep_alive, Duration::from_secs(5));
         assert_eq!(s.log_filter, "info");
     }
 
@@ -189,6 +209,7 @@ mod tests {
             (LISTEN_VAR, ""),
             (WORKERS_VAR, " "),
             (SHUTDOWN_TIMEOUT_VAR, ""),
+            (KEEP_ALIVE_VAR, ""),
             (LOG_VAR, ""),
         ])
         .unwrap();
@@ -240,6 +261,23 @@ mod tests {
                 error_for(SHUTDOWN_TIMEOUT_VAR, bad).variable,
                 SHUTDOWN_TIMEOUT_VAR
             );
+        }
+    }
+
+    #[test]
+    fn keep_alive_accepts_whole_seconds_from_one_to_an_hour() {
+        let s = settings_with(&[(KEEP_ALIVE_VAR, "1")]).unwrap();
+        assert_eq!(s.keep_alive, Duration::from_secs(1));
+        let s = settings_with(&[(KEEP_ALIVE_VAR, "3600")]).unwrap();
+        assert_eq!(s.keep_alive, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn keep_alive_rejects_zero_units_fractions_and_huge_values() {
+        for bad in ["0", "5s", "1.5", "-1", "3601"] {
+            let e = error_for(KEEP_ALIVE_VAR, bad);
+            assert_eq!(e.variable, KEEP_ALIVE_VAR);
+            assert_eq!(e.expected, "a whole number of seconds from 1 to 3600");
         }
     }
 

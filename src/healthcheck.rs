@@ -6,7 +6,8 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-/// Total time the check may take.
+/// Total time the check may take. Docker's health-check timeout
+/// (nix/images.nix) is this; tests/stack/test_couplings.py holds them equal.
 pub const BUDGET: Duration = Duration::from_secs(2);
 
 /// Where to connect to reach a server listening on `listen`: a wildcard

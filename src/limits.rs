@@ -10,7 +10,8 @@ use crate::routes::ApiError;
 
 /// Total size of all header names and values. actix-http buffers up to
 /// 128 KiB of request head; nothing this service reports needs more than a
-/// few hundred bytes, and nginx in front allows 8 KiB a line by default.
+/// few hundred bytes. nginx in front (`large_client_header_buffers` in
+/// nginx.conf) must accept no more; tests/stack/test_couplings.py checks it.
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 
 /// Answers 431 with the JSON error body when the headers are too large.

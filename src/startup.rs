@@ -67,6 +67,7 @@ impl Application {
         })
         .workers(settings.workers.get())
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .keep_alive(settings.keep_alive)
         .client_request_timeout(settings.client_request_timeout)
         // Signals are handled in `shutdown_on_signal`, so that readiness
         // can flip before the listener closes.

@@ -75,6 +75,37 @@ let
     "an empty image is rejected" = rejects { appImage = ""; };
     "a bad nginx worker count is rejected" = rejects { nginxWorkers = 0; };
     "a bad replica worker count is rejected" = rejects { appWorkers = "all"; };
+
+    # Couplings rendered from one option each (stopGracePeriod, appKeepAlive).
+    "the replicas drain for their grace period less 2 s, on every target" =
+      let
+        options.stopGracePeriod = "3500ms";
+        drain = svc: svc.environment.HOSTINFO_SHUTDOWN_TIMEOUT;
+        k8sApp = builtins.elemAt (import ../k8s.nix options).list.items 4;
+        pod = k8sApp.spec.template.spec // {
+          container = builtins.head k8sApp.spec.template.spec.containers;
+        };
+      in
+      drain defaults.compose.services.app == "8"
+      && drain (mkStack options).compose.services.app == "1"
+      && drain (import ../swarm.nix options).compose.services.app == "1"
+      && builtins.elem {
+        name = "HOSTINFO_SHUTDOWN_TIMEOUT";
+        value = "1";
+      } pod.container.env
+      # The kubelet's grace period also covers the preStop pause before SIGTERM.
+      && pod.terminationGracePeriodSeconds - pod.container.lifecycle.preStop.sleep.seconds >= 1 + 2;
+    "nginx lets go of an idle connection 1 s before the replica would" =
+      let
+        stack = mkStack { appKeepAlive = "30s"; };
+      in
+      defaults.compose.services.app.environment.HOSTINFO_KEEP_ALIVE == "5"
+      && occurrences "keepalive_timeout 4s;" defaults.nginxConf == 1
+      && stack.compose.services.app.environment.HOSTINFO_KEEP_ALIVE == "30"
+      && occurrences "keepalive_timeout 29s;" stack.nginxConf == 1;
+    "a grace period too short to drain is rejected" = rejects { stopGracePeriod = "2999ms"; };
+    "a drain longer than the service takes is rejected" = rejects { stopGracePeriod = "2h"; };
+    "a keep-alive nginx cannot stay below is rejected" = rejects { appKeepAlive = "1s"; };
   };
 in
 {

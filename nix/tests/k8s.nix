@@ -124,10 +124,10 @@ let
       &&
         (app (
           mkK8s {
-            stopGracePeriod = "1500ms";
+            stopGracePeriod = "3500ms";
             drainSeconds = 3;
           }
-        )).spec.template.spec.terminationGracePeriodSeconds == 5;
+        )).spec.template.spec.terminationGracePeriodSeconds == 7;
 
     "the replicas' Service is headless and lists only ready pods" =
       let

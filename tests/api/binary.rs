@@ -76,6 +76,7 @@ fn help_lists_subcommands_and_variables() {
         "HOSTINFO_LISTEN",
         "HOSTINFO_WORKERS",
         "HOSTINFO_SHUTDOWN_TIMEOUT",
+        "HOSTINFO_KEEP_ALIVE",
         "RUST_LOG",
     ] {
         assert!(help.contains(word), "{word} missing from help");
@@ -97,6 +98,7 @@ fn invalid_environment_value_exits_two_with_one_line_naming_variable_and_value()
         ("HOSTINFO_LISTEN", "localhost"),
         ("HOSTINFO_WORKERS", "zero"),
         ("HOSTINFO_SHUTDOWN_TIMEOUT", "8s"),
+        ("HOSTINFO_KEEP_ALIVE", "0"),
         ("RUST_LOG", "info=debug=trace"),
     ] {
         let output = hostinfo_command().env(variable, value).output().unwrap();

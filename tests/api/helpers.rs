@@ -55,7 +55,11 @@ pub fn test_settings() -> Settings {
 }
 
 pub async fn spawn_app() -> TestApp {
-    let app = Application::build(&test_settings()).expect("failed to bind");
+    spawn_app_with(test_settings()).await
+}
+
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    let app = Application::build(&settings).expect("failed to bind");
     let address = app.local_addr();
     let shutdown = app.shutdown();
     let server = tokio::spawn(app.run_until_stopped());
@@ -131,6 +135,7 @@ pub fn hostinfo_command() -> Command {
         "HOSTINFO_LISTEN",
         "HOSTINFO_WORKERS",
         "HOSTINFO_SHUTDOWN_TIMEOUT",
+        "HOSTINFO_KEEP_ALIVE",
         "RUST_LOG",
     ] {
         command.env_remove(var);

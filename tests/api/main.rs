@@ -5,5 +5,6 @@ mod binary;
 mod errors;
 mod helpers;
 mod info;
+mod keep_alive;
 mod probes;
 mod shutdown;

@@ -89,6 +89,8 @@ def test_image_settings_read_as_json_name_the_crate_version():
         ('{ appMemory = "lots"; }', ["'appMemory'", 'got "lots"']),
         ('{ publishAddress = "localhost"; }', ["'publishAddress'", 'got "localhost"']),
         ('{ accessLog = "yes"; }', ["'accessLog'", 'got "yes"']),
+        ('{ stopGracePeriod = "2s"; }', ["'stopGracePeriod'", 'got "2s"', "at least 3s", "drain"]),
+        ('{ appKeepAlive = "1s"; }', ["'appKeepAlive'", 'got "1s"', "from 2s"]),
     ],
 )
 def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
