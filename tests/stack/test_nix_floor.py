@@ -24,9 +24,11 @@ def version_tuple(version: str) -> tuple[int, ...]:
 
 
 def restricted_path(tmp_path, *tools: str) -> str:
-    """A PATH holding only these tools (real binaries), and just."""
+    """A PATH holding only these tools (real binaries), just, and python3 (the
+    Justfile reads its name defaults through scripts/stack.py)."""
     interpreter_bin = os.path.dirname(sys.executable)
-    found = {"just": shutil.which("just", path=interpreter_bin) or shutil.which("just")}
+    found = {"just": shutil.which("just", path=interpreter_bin) or shutil.which("just"),
+             "python3": sys.executable}
     for tool in ("bash", "awk", "sort", "head", *tools):
         found[tool] = shutil.which(tool)
     for tool, path in found.items():
