@@ -5,8 +5,15 @@
 options:
 let
   inherit (builtins)
+    all
     attrNames
+    attrValues
     deepSeq
+    filter
+    head
+    isAttrs
+    isString
+    match
     mapAttrs
     readFile
     replaceStrings
@@ -19,6 +26,8 @@ let
     matching
     nonEmptyString
     port
+    registry
+    show
     size
     validate
     workers
@@ -74,6 +83,13 @@ let
     accessLog = true;
     # nginx answering by itself at /_bench/ceiling: the benchmark's ceiling.
     benchmarkLocation = false;
+
+    # Where every node pulls both images from, by digest (host[:port][/path]);
+    # null: the images are loaded into each node by hand, named by tag.
+    registry = null;
+    # What `just push` wrote to .stack/digests.json (nix/render.nix reads it):
+    # the registry pushed to and each image's digest.
+    digests = null;
   };
 
   # What each option must be: the types are nix/options.nix's.
@@ -109,6 +125,17 @@ let
     maxBodySize = size;
     accessLog = flag;
     benchmarkLocation = flag;
+    inherit registry;
+    digests = {
+      check =
+        v:
+        v == null
+        || isAttrs v
+          && isString (v.registry or null)
+          && isAttrs (v.digests or null)
+          && all (d: isString d && match "sha256:[0-9a-f]{64}" d != null) (attrValues v.digests);
+      expected = ''what `just push` writes to .stack/digests.json: { registry = "…"; digests = { hostinfo = "sha256:…"; … }; }'';
+    };
   };
 
   appService = "app";
@@ -119,7 +146,37 @@ let
     inherit defaults types options;
   };
   # Every option is checked, even one no output happens to read.
-  s = deepSeq checked checked;
+  s = deepSeq checked (checked // pinned);
+
+  # With a registry, both images by digest: every node runs the bits pushed.
+  pinned =
+    let
+      inherit (checked) registry digests;
+      fail = message: throw "hostinfo stack: option 'registry' is ${show registry}, but ${message}";
+      byDigest =
+        name:
+        if digests == null then
+          fail "no digests were pushed there: run `just push ${registry}` first (it writes .stack/digests.json)"
+        else if digests.registry != registry then
+          fail "the digests in .stack/digests.json were pushed to ${show digests.registry}: run `just push ${registry}` first"
+        else if !(digests.digests ? ${name}) then
+          fail "no digest of ${name} was pushed: run `just push ${registry}` first"
+        else
+          "${registry}/${name}@${digests.digests.${name}}";
+      given = filter (name: options ? ${name}) [
+        "appImage"
+        "lbImage"
+      ];
+    in
+    if registry == null then
+      { }
+    else if given != [ ] then
+      throw "hostinfo stack: option '${head given}' cannot be set with option 'registry': the registry names both images by digest"
+    else
+      {
+        appImage = byDigest images.app.name;
+        lbImage = byDigest images.lb.name;
+      };
 
   seconds = n: "${toString n}s";
 

@@ -33,6 +33,7 @@ let
     escapeShellArg = s: "'${s}'";
     escapeShellArgs = list: concatStringsSep " " (map escapeShellArg list);
     concatStrings = concatStringsSep "";
+    concatMapStringsSep = sep: f: list: concatStringsSep sep (map f list);
     mapAttrsToList = f: attrs: map (name: f name attrs.${name}) (attrNames attrs);
   };
 
@@ -59,6 +60,7 @@ let
           override = overrides: package "nginx" // { version = nginxVersion; inherit overrides; };
         };
         runCommand = name: env: script: builder "runCommand" { inherit name env script; };
+        writeShellApplication = builder "writeShellApplication";
         writeText = name: text: "/nix/store/00000000000000000000000000000000-${name}";
         mkShell = builder "mkShell";
         closureInfo = builder "closureInfo";
@@ -78,6 +80,7 @@ let
         "rust-analyzer"
         "rustc"
         "rustfmt"
+        "skopeo"
         "wrk"
       ] package;
       # As nixpkgs' callPackage: the arguments a file asks for, from pkgs
@@ -128,12 +131,20 @@ in
   checks = mapAttrs (_: attrNames) outputs.checks;
   devShells = mapAttrs (_: attrNames) outputs.devShells;
   lib = attrNames outputs.lib;
+  apps = mapAttrs (_: attrNames) outputs.apps;
+  pushProgram = outputs.apps.x86_64-linux.push.program;
+  # nix/push.nix as the flake calls it, to read what the script is given.
+  push =
+    ((pkgsFor "x86_64-linux").callPackage ../../nix/push.nix {
+      images = import ../../nix/images.nix { };
+      inherit (linux) image nginx-image;
+    }).args;
   image = imageArgs linux.image;
   nginxImage = imageArgs linux.nginx-image;
   nginxBuild = (builtins.elemAt linux.nginx-image.args.contents 1).overrides;
   # Every check and package evaluated through to its arguments: a missing or
   # misnamed argument anywhere fails here.
   wired = mapAttrs (_: outputs: builtins.deepSeq (mapAttrs (_: o: o.args or o) outputs) true) (
-    outputs.checks // outputs.packages
+    outputs.checks // outputs.packages // outputs.apps
   );
 }
