@@ -137,8 +137,7 @@ swarm := "python3 scripts/stack.py --project " + swarm_stack + " --port " + port
 # Deploy nginx and N replicas as a swarm stack (a one-node swarm if none), wait until all are healthy, print the URL
 swarm-up replicas="5": _swarm-preflight (_render "swarm" replicas swarm_dir) _swarm-images
     {{ swarm }} swarm-join
-    docker stack deploy --resolve-image "$({{ swarm }} resolve-image {{ swarm_dir }}/compose.yaml)" \
-      -c {{ swarm_dir }}/compose.yaml {{ swarm_stack }}
+    docker stack deploy $({{ swarm }} deploy-flags {{ swarm_dir }}/compose.yaml) -c {{ swarm_dir }}/compose.yaml {{ swarm_stack }}
     {{ swarm }} swarm-wait {{ replicas }}
 
 # Remove the swarm stack and its rendered files; leave the swarm if swarm-up started it

@@ -136,8 +136,13 @@ def test_just_push_refuses_a_malformed_registry_in_one_line(tmp_path):
     assert not digests.exists()
 
 
+def deploy_flags(rendered) -> str:
+    return subprocess.run(["python3", "scripts/stack.py", "deploy-flags", str(rendered / "compose.yaml")],
+                          cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+
 def test_just_render_reads_the_digests_file_and_swarm_deploys_with_resolve_image_always(
-        digests_file, tmp_path):
+        digests_file):
     project = f"registry-render-{os.getpid()}"
     env = {**os.environ, "HOSTINFO_PROJECT": project, "HOSTINFO_DIGESTS": str(digests_file),
            "STACK_OPTIONS": f'{{ registry = "{REGISTRY}"; }}'}
@@ -146,12 +151,9 @@ def test_just_render_reads_the_digests_file_and_swarm_deploys_with_resolve_image
         subprocess.run(["just", "render", "2"], cwd=ROOT, env=env, check=True, capture_output=True)
         compose = json.loads((rendered / "compose.yaml").read_text())
         assert compose["services"]["app"]["image"] == f"{REGISTRY}/hostinfo@{DIGESTS['hostinfo']}"
-        decide = ["python3", "scripts/stack.py", "resolve-image", str(rendered / "compose.yaml")]
-        assert subprocess.run(decide, cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip() == "always"
+        assert deploy_flags(rendered) == "--resolve-image always --with-registry-auth"
         env.pop("STACK_OPTIONS")
         subprocess.run(["just", "render", "2"], cwd=ROOT, env=env, check=True, capture_output=True)
-        assert subprocess.run(decide, cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip() == "never"
+        assert deploy_flags(rendered) == "--resolve-image never"
     finally:
         subprocess.run(["rm", "-rf", str(rendered)], check=False)
