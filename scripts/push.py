@@ -19,6 +19,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,9 @@ def push_with_docker(registry: str, images: list[tuple[str, str]]) -> dict[str, 
 
 def push_with_nix(registry: str) -> dict[str, str]:
     """The flake app: skopeo copies each image stream, and it prints the digests as JSON."""
+    if shutil.which("nix") is None:
+        fail("nix is missing: install Nix (https://nixos.org/download), or push without it: "
+             "IMAGES=local just push REGISTRY")
     app = subprocess.run(["nix", "--extra-experimental-features", "nix-command flakes",
                           "run", ".#push", "--", registry],
                          cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)

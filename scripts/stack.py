@@ -310,9 +310,9 @@ def swarm_wait(stack: str, port: int, replicas: int, timeout: float) -> None:
 
 def resolve_image(compose_file: pathlib.Path) -> str:
     """`docker stack deploy --resolve-image`'s value for a rendered stack:
-    `always` where every image is named by digest (the `registry` option), so
-    the deploy fails at once if the registry lacks one; `never` for images
-    loaded by hand, which no registry knows."""
+    `always` where every image is named by digest (the `registry` option):
+    the deploy looks each one up in the registry, and warns if it cannot;
+    `never` for images loaded by hand, which no registry knows."""
     services = json.loads(compose_file.read_text())["services"].values()
     return "always" if all("@sha256:" in svc["image"] for svc in services) else "never"
 
