@@ -1,9 +1,10 @@
 # `nix run .#push -- REGISTRY`: both image streams to a registry with skopeo, without a Docker daemon.
 #
 # The pattern of whazor/stupid-auth's flake (`publish-docker`, run by its
-# GitHub Actions): a streamLayeredImage script piped into
-# `skopeo copy docker-archive:/dev/stdin docker://…`. tests/swarm runs
-# nix/push.sh itself with Debian's skopeo against a real registry.
+# GitHub Actions): a streamLayeredImage script's tar handed to
+# `skopeo copy docker-archive:… docker://…` (there through a pipe, here a
+# temporary file: see push.sh). tests/swarm runs nix/push.sh itself with
+# Debian's skopeo against a real registry.
 {
   lib,
   writeShellApplication,

@@ -23,11 +23,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 digests='{}'
 while read -r name tag stream; do
-  # The stream is a tar on a pipe: skopeo's docker-archive transport copies a
-  # stream it cannot seek into a temporary file first. --insecure-policy: the
-  # trust policy is about pulling signed images, and this is our own build.
-  if ! "$stream" | skopeo --insecure-policy copy --quiet --digestfile "$work/digest" "$@" \
-    docker-archive:/dev/stdin "docker://$registry/$name:$tag" 2>"$work/stderr"; then
+  # To a file, not down a pipe: skopeo copies a docker-archive from a pipe into
+  # a temporary file anyway, and reads one from a pipe only since 1.11
+  # (containers/image#1750); this way the script runs the same with Debian's
+  # skopeo 1.9, which the tests use.
+  if ! "$stream" >"$work/image.tar"; then
+    echo "error: the image stream $stream failed (see above)" >&2
+    exit 1
+  fi
+  # --insecure-policy: the trust policy is about pulling signed images, and
+  # this is the image just built.
+  if ! skopeo --insecure-policy copy --quiet --digestfile "$work/digest" "$@" \
+    "docker-archive:$work/image.tar" "docker://$registry/$name:$tag" 2>"$work/stderr"; then
     echo "error: pushing $name:$tag to $registry failed: $(grep . "$work/stderr" | tail -n 1)" >&2
     exit 1
   fi

@@ -97,7 +97,7 @@ def forget(image_id: str) -> None:
 def one_clear_line(result: subprocess.CompletedProcess) -> str:
     """The one line `just push` says why (besides just's own "Recipe failed")."""
     errors = [line for line in result.stderr.splitlines()
-              if line.startswith("error: ") and not line.startswith("error: Recipe")]
+              if line.startswith("error: ") and not line.lower().startswith("error: recipe")]
     assert result.returncode != 0 and len(errors) == 1, result.stderr
     return errors[0]
 
