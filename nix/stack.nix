@@ -5,15 +5,8 @@
 options:
 let
   inherit (builtins)
-    all
     attrNames
-    attrValues
     deepSeq
-    filter
-    head
-    isAttrs
-    isString
-    match
     mapAttrs
     readFile
     replaceStrings
@@ -27,7 +20,6 @@ let
     nonEmptyString
     port
     registry
-    show
     size
     validate
     workers
@@ -126,16 +118,7 @@ let
     accessLog = flag;
     benchmarkLocation = flag;
     inherit registry;
-    digests = {
-      check =
-        v:
-        v == null
-        || isAttrs v
-          && isString (v.registry or null)
-          && isAttrs (v.digests or null)
-          && all (d: isString d && match "sha256:[0-9a-f]{64}" d != null) (attrValues v.digests);
-      expected = ''what `just push` writes to .stack/digests.json: { registry = "…"; digests = { hostinfo = "sha256:…"; … }; }'';
-    };
+    inherit (pushed) digests;
   };
 
   appService = "app";
@@ -148,35 +131,12 @@ let
   # Every option is checked, even one no output happens to read.
   s = deepSeq checked (checked // pinned);
 
-  # With a registry, both images by digest: every node runs the bits pushed.
-  pinned =
-    let
-      inherit (checked) registry digests;
-      fail = message: throw "hostinfo stack: option 'registry' is ${show registry}, but ${message}";
-      byDigest =
-        name:
-        if digests == null then
-          fail "no digests were pushed there: run `just push ${registry}` first (it writes .stack/digests.json)"
-        else if digests.registry != registry then
-          fail "the digests in .stack/digests.json were pushed to ${show digests.registry}: run `just push ${registry}` first"
-        else if !(digests.digests ? ${name}) then
-          fail "no digest of ${name} was pushed: run `just push ${registry}` first"
-        else
-          "${registry}/${name}@${digests.digests.${name}}";
-      given = filter (name: options ? ${name}) [
-        "appImage"
-        "lbImage"
-      ];
-    in
-    if registry == null then
-      { }
-    else if given != [ ] then
-      throw "hostinfo stack: option '${head given}' cannot be set with option 'registry': the registry names both images by digest"
-    else
-      {
-        appImage = byDigest images.app.name;
-        lbImage = byDigest images.lb.name;
-      };
+  # With a registry, both images by digest (nix/registry.nix).
+  pushed = import ./registry.nix;
+  pinned = pushed.pinned {
+    inherit images options;
+    inherit (checked) registry digests;
+  };
 
   seconds = n: "${toString n}s";
 
