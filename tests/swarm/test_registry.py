@@ -15,13 +15,13 @@ import os
 import pathlib
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 
 import pytest
 
+import push  # scripts/push.py, as `just push` runs it
 import stack
 from conftest import SwarmStack, engine_state
 from harness import served_by, wait_until
@@ -124,9 +124,6 @@ def test_a_registry_refusing_the_push_fails_in_one_line_and_writes_no_digests(tm
 
 
 def test_a_half_pushed_pair_writes_no_digests(tmp_path, capsys):
-    sys.path.insert(0, str(stack.ROOT / "scripts"))
-    import push  # scripts/push.py, as `just push` runs it
-
     digests = tmp_path / "digests.json"
     with registry() as address:
         # The service image goes through; the nginx one was never built.
@@ -167,12 +164,12 @@ def test_nodes_that_never_built_the_images_pull_them_by_digest_and_serve(tmp_pat
                 forget(image_id)
 
             # 4. Deploy the swarm stack from the registry.
-            swarm = SwarmStack(f"{os.environ.get('HOSTINFO_SWARM_E2E_STACK', 'hostinfo-swarm-e2e')}-registry",
-                               stack.free_port("0.0.0.0"),
-                               {**os.environ, "IMAGES": "local", "HOSTINFO_DIGESTS": str(digests_file),
-                                "STACK_OPTIONS": f'{{ registry = "{prefixed}"; }}'})
-            swarm.env["HOSTINFO_STACK"] = swarm.name
-            swarm.env["HOSTINFO_PORT"] = str(swarm.port)
+            name = f"{os.environ.get('HOSTINFO_SWARM_E2E_STACK', 'hostinfo-swarm-e2e')}-registry"
+            port = stack.free_port("0.0.0.0")
+            swarm = SwarmStack(name, port, {
+                **os.environ, "IMAGES": "local", "HOSTINFO_STACK": name, "HOSTINFO_PORT": str(port),
+                "HOSTINFO_DIGESTS": str(digests_file),
+                "STACK_OPTIONS": f'{{ registry = "{prefixed}"; }}'})
             swarm.just("swarm-down")
             swarm.found = engine_state()
             since = time.time()
@@ -252,8 +249,9 @@ def test_the_flake_apps_script_streams_both_images_to_the_registry_with_skopeo(t
                                 capture_output=True, text=True, check=False, timeout=300)
         assert result.returncode == 0, result.stderr
         pushed = json.loads(result.stdout)
-        print(f"nix road (skopeo {subprocess.run(['skopeo', '--version'], capture_output=True, text=True).stdout.split()[-1]}): "
-              f"{json.dumps(pushed['digests'])}")
+        version = subprocess.run(["skopeo", "--version"], capture_output=True, text=True,
+                                 check=True).stdout.split()[-1]
+        print(f"nix road (skopeo {version}): {json.dumps(pushed['digests'])}")
         assert pushed["registry"] == prefixed
         assert catalog(address) == [f"nix/{name}" for name in sorted(IMAGES)]
         for name, tag in IMAGES.items():
