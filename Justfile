@@ -12,6 +12,8 @@ port := env("HOSTINFO_PORT", `python3 scripts/stack.py name publishPort`)
 options := env("STACK_OPTIONS", "{ }")
 
 stack_dir := ".stack" / project
+# What `just push` pushed, read when STACK_OPTIONS name a `registry`.
+digests_file := env("HOSTINFO_DIGESTS", ".stack/digests.json")
 stack := "python3 scripts/stack.py --project " + project + " --port " + port
 compose := "$(" + stack + " compose) -p " + project + " -f " + stack_dir + "/compose.yaml"
 
@@ -57,7 +59,8 @@ _render target replicas dir:
     # Rendered in full before anything is written: a bad option leaves the
     # files of a running stack as they were.
     rendered=$(nix-instantiate --eval --strict --json nix/render.nix --argstr target '{{ target }}' \
-      --arg options '{{ options }}' --argstr replicas '{{ replicas }}' --argstr publishPort '{{ port }}')
+      --arg options '{{ options }}' --argstr replicas '{{ replicas }}' --argstr publishPort '{{ port }}' \
+      --argstr digestsFile "$(realpath -m {{ quote(digests_file) }})")
     mkdir -p {{ dir }}
     for file in $(jq -r 'keys[]' <<<"$rendered"); do
       jq -j --arg file "$file" '.[$file]' <<<"$rendered" > "{{ dir }}/$file"
@@ -161,9 +164,9 @@ swarm_dir := ".stack" / swarm_stack
 swarm := "python3 scripts/stack.py --project " + swarm_stack + " --port " + port
 
 # Deploy nginx and N replicas as a swarm stack (a one-node swarm if none), wait until all are healthy, print the URL
-swarm-up replicas="5": _swarm-preflight image (_render "swarm" replicas swarm_dir)
+swarm-up replicas="5": _swarm-preflight (_render "swarm" replicas swarm_dir) _swarm-images
     {{ swarm }} swarm-join
-    docker stack deploy --resolve-image never -c {{ swarm_dir }}/compose.yaml {{ swarm_stack }}
+    docker stack deploy $({{ swarm }} deploy-flags {{ swarm_dir }}/compose.yaml) -c {{ swarm_dir }}/compose.yaml {{ swarm_stack }}
     {{ swarm }} swarm-wait {{ replicas }}
 
 # Remove the swarm stack and its rendered files; leave the swarm if swarm-up started it
@@ -175,3 +178,17 @@ swarm-down:
 [private]
 _swarm-preflight:
     @{{ swarm }} swarm-preflight
+
+# Images named by digest come from the registry on every node; tagged ones are built here.
+[private]
+_swarm-images:
+    if [ "$({{ swarm }} resolve-image {{ swarm_dir }}/compose.yaml)" = never ]; then just image; fi
+
+# Push both images to REGISTRY (host[:port][/path]), print their digests, write them to .stack/digests.json
+push registry:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    python3 scripts/push.py --check {{ quote(registry) }}
+    # The local road pushes what Docker holds, so it builds first; the Nix road streams its own build.
+    if [ {{ quote(images) }} = local ]; then just image; fi
+    python3 scripts/push.py --images {{ quote(images) }} --digests {{ quote(digests_file) }} {{ quote(registry) }}

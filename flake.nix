@@ -51,6 +51,7 @@
         stack = rendered "compose";
         swarm = rendered "swarm";
         k8s = rendered "kubernetes";
+        push = pkgs.callPackage ./nix/push.nix { inherit images image nginx-image; };
       };
     in
     {
@@ -71,6 +72,15 @@
           inherit (built) image nginx-image;
         }
       );
+
+      # `nix run .#push -- REGISTRY`: see README, "On several machines".
+      apps = forSystems linuxSystems (pkgs: {
+        push = {
+          type = "app";
+          program = "${(build pkgs).push}/bin/hostinfo-push";
+          meta.description = "Push both images to a registry and print their digests";
+        };
+      });
 
       checks = forSystems linuxSystems (
         pkgs: import ./nix/checks ({ inherit pkgs; } // build pkgs)

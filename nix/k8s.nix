@@ -203,7 +203,9 @@ let
               (
                 {
                   name = component;
-                  # Loaded into the nodes, not pulled (see README).
+                  # A node pulls an image only when it lacks it: by digest
+                  # (`registry`) it cannot change, and by tag it was loaded
+                  # by hand (see README, "On several machines").
                   imagePullPolicy = "IfNotPresent";
                   securityContext = {
                     readOnlyRootFilesystem = true;

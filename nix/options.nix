@@ -65,6 +65,21 @@ rec {
     inherit expected;
   };
 
+  # Where `just push` puts the images: a host, an optional port and path
+  # prefix, as Docker parses a reference. The host needs a dot, a port or the
+  # name localhost, or Docker reads it as a Docker Hub account. One pattern,
+  # POSIX extended, that nix/push.nix and scripts/push.py match too.
+  registryPattern =
+    let
+      label = "[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?";
+      component = "[a-z0-9]+(([_.]|__|-+)[a-z0-9]+)*";
+    in
+    "(localhost(:[0-9]{1,5})?|${label}(\\.${label})+(:[0-9]{1,5})?|${label}:[0-9]{1,5})(/${component})*";
+  registry = {
+    check = v: v == null || isString v && match registryPattern v != null;
+    expected = ''null or a registry host[:port][/path] such as "registry.example.com" or "127.0.0.1:5000/hostinfo"'';
+  };
+
   # `defaults`, with the `options` given for them, each checked against its
   # type, or a throw naming the first option not `known`. Lazy: an option is
   # checked when it is read, so the caller forces the result (deepSeq) where

@@ -9,6 +9,9 @@
   # Justfile passes them; a whole number is meant as a number.
   replicas ? null,
   publishPort ? null,
+  # Where `just push` wrote the images' digests (an absolute path, as a
+  # string): read when the options name a `registry`.
+  digestsFile ? null,
 }:
 let
   inherit (builtins)
@@ -18,6 +21,8 @@ let
     fromJSON
     isString
     match
+    pathExists
+    readFile
     removeAttrs
     ;
 
@@ -33,8 +38,14 @@ let
     publishPort = number publishPort;
   };
   fromCommandLine = removeAttrs given (filter (name: given.${name} == null) (attrNames given));
+  # No file yet leaves `digests` unset, and stack.nix says to push first.
+  pushed =
+    if options ? registry && digestsFile != null && pathExists digestsFile then
+      { digests = fromJSON (readFile digestsFile); }
+    else
+      { };
 in
 if renderers ? ${target} then
-  (import renderers.${target} (options // fromCommandLine)).files
+  (import renderers.${target} (pushed // options // fromCommandLine)).files
 else
   throw "hostinfo render: target must be one of ${concatStringsSep ", " (attrNames renderers)}, got \"${target}\""

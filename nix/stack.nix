@@ -20,6 +20,7 @@ let
     matching
     nonEmptyString
     port
+    registry
     size
     validate
     workers
@@ -80,6 +81,13 @@ let
     accessLog = true;
     # nginx answering by itself at /_bench/ceiling: the benchmark's ceiling.
     benchmarkLocation = false;
+
+    # Where every node pulls both images from, by digest (host[:port][/path]);
+    # null: the images are loaded into each node by hand, named by tag.
+    registry = null;
+    # What `just push` wrote to .stack/digests.json (nix/render.nix reads it):
+    # the registry pushed to and each image's digest.
+    digests = null;
   };
 
   # What each option must be: the types are nix/options.nix's.
@@ -116,6 +124,8 @@ let
     maxBodySize = size;
     accessLog = flag;
     benchmarkLocation = flag;
+    inherit registry;
+    inherit (pushed) digests;
   };
 
   names = fromTOML (readFile ./names.toml);
@@ -134,7 +144,14 @@ let
     settings = checked;
   };
   # Every option is checked, even one no output happens to read.
-  s = deepSeq checked (deepSeq timeouts checked);
+  s = deepSeq checked (deepSeq timeouts (checked // pinned));
+
+  # With a registry, both images by digest (nix/registry.nix).
+  pushed = import ./registry.nix;
+  pinned = pushed.pinned {
+    inherit images options;
+    inherit (checked) registry digests;
+  };
 
   seconds = n: "${toString n}s";
 

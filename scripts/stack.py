@@ -311,6 +311,23 @@ def swarm_wait(stack: str, port: int, replicas: int, timeout: float) -> None:
         time.sleep(0.25)
 
 
+def resolve_image(compose_file: pathlib.Path) -> str:
+    """`docker stack deploy --resolve-image`'s value for a rendered stack:
+    `always` where every image is named by digest (the `registry` option):
+    the deploy looks each one up in the registry, and warns if it cannot;
+    `never` for images loaded by hand, which no registry knows."""
+    services = json.loads(compose_file.read_text())["services"].values()
+    return "always" if all("@sha256:" in svc["image"] for svc in services) else "never"
+
+
+def deploy_flags(compose_file: pathlib.Path) -> list[str]:
+    """`docker stack deploy`'s flags for a rendered stack. From a registry,
+    the client's credentials for it (Docker's config.json) go with the stack,
+    so that every node can pull."""
+    resolve = resolve_image(compose_file)
+    return ["--resolve-image", resolve] + (["--with-registry-auth"] if resolve == "always" else [])
+
+
 def swarm_remove(stack: str, timeout: float = 60) -> None:
     """`docker stack rm`, then wait until nothing of the stack is left."""
     if stack_leftovers(stack).get("services"):
@@ -372,6 +389,10 @@ def main() -> None:
     waits = commands.add_parser("swarm-wait", help="wait until every task is healthy and nginx answers")
     waits.add_argument("replicas", type=int)
     waits.add_argument("--timeout", type=float, default=90)
+    resolve = commands.add_parser("resolve-image", help="always or never: how to deploy this stack file")
+    resolve.add_argument("compose_file", type=pathlib.Path)
+    flags = commands.add_parser("deploy-flags", help="docker stack deploy's flags for this stack file")
+    flags.add_argument("compose_file", type=pathlib.Path)
     commands.add_parser("swarm-remove", help="remove the stack and wait until nothing of it is left")
     commands.add_parser("swarm-leave", help="leave the swarm if swarm-join started it and it is empty")
     args = parser.parse_args()
@@ -399,6 +420,10 @@ def main() -> None:
         print(f"hostinfo is up: http://127.0.0.1:{args.port}/info "
               f"(published on every interface: see README)")
         print_table(args.project, find=tasks)
+    elif args.command == "resolve-image":
+        print(resolve_image(args.compose_file))
+    elif args.command == "deploy-flags":
+        print(" ".join(deploy_flags(args.compose_file)))
     elif args.command == "swarm-remove":
         swarm_remove(args.project)
     elif args.command == "swarm-leave":

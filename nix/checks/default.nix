@@ -30,6 +30,10 @@ in
     name = "hostinfo-k8s-tests";
     suite = import ../tests/k8s.nix;
   };
+  registry-tests = callPackage ./pure-tests.nix {
+    name = "hostinfo-registry-tests";
+    suite = import ../tests/registry.nix;
+  };
   nginx-config = callPackage ./nginx-config.nix {
     inherit nginx;
     configs = {

@@ -40,6 +40,7 @@ let
     escapeShellArg = s: "'${s}'";
     escapeShellArgs = list: concatStringsSep " " (map escapeShellArg list);
     concatStrings = concatStringsSep "";
+    concatMapStringsSep = sep: f: list: concatStringsSep sep (map f list);
     mapAttrsToList = f: attrs: map (name: f name attrs.${name}) (attrNames attrs);
     importTOML = path: builtins.fromTOML (builtins.readFile path);
     toUpper = replaceStrings lowerChars upperChars;
@@ -112,6 +113,13 @@ let
     source = "nixpkgs pkgs/servers/http/nginx/generic.nix";
   };
   # pkgs/build-support/closure-info.nix @ 06d7e54d62cfa303057ad65d86311cdce6f8c9bf: `{ rootPaths }:`
+  # pkgs/build-support/trivial-builders/default.nix @ 00ee9b64aafebe333c3e33ffb093734092158728
+  writeShellApplicationArgs = {
+    names = [ "runtimeInputs" "runtimeEnv" "meta" "passthru" "checkPhase" "excludeShellChecks"
+      "extraShellCheckFlags" "bashOptions" "derivationArgs" "inheritPath" ];
+    required = [ "name" "text" ];
+    source = "nixpkgs pkgs/build-support/trivial-builders/default.nix";
+  };
   closureInfoArgs = { required = [ "rootPaths" ]; names = [ ]; source = "nixpkgs pkgs/build-support/closure-info.nix"; };
 
   pkgsFor =
@@ -146,6 +154,7 @@ let
           };
         };
         runCommand = name: env: script: loose "runCommand" { inherit name env script; };
+        writeShellApplication = builder "writeShellApplication" writeShellApplicationArgs;
         writeText = name: text: "/nix/store/00000000000000000000000000000000-${name}";
         mkShell = loose "mkShell";
         closureInfo = builder "closureInfo" closureInfoArgs;
@@ -165,6 +174,7 @@ let
         "nixfmt-tree"
         "rust-analyzer"
         "rustfmt"
+        "skopeo"
         "wrk"
       ] package;
       # As nixpkgs' callPackage: the arguments a file asks for, from pkgs
@@ -267,6 +277,14 @@ in
   checks = mapAttrs (_: attrNames) outputs.checks;
   devShells = mapAttrs (_: attrNames) outputs.devShells;
   lib = attrNames outputs.lib;
+  apps = mapAttrs (_: attrNames) outputs.apps;
+  pushProgram = outputs.apps.x86_64-linux.push.program;
+  # nix/push.nix as the flake calls it, to read what the script is given.
+  push =
+    ((pkgsFor "x86_64-linux").callPackage ../../nix/push.nix {
+      images = import ../../nix/images.nix { };
+      inherit (linux) image nginx-image;
+    }).args;
   image = imageArgs linux.image;
   nginxImage = imageArgs linux.nginx-image;
   nginxBuild = (builtins.elemAt linux.nginx-image.args.contents 1).overrides;
@@ -278,6 +296,6 @@ in
   # Every check and package evaluated through to its arguments: a missing or
   # misnamed argument anywhere fails here.
   wired = mapAttrs (_: outputs: builtins.deepSeq (mapAttrs (_: o: o.args or o) outputs) true) (
-    outputs.checks // outputs.packages
+    outputs.checks // outputs.packages // outputs.apps
   );
 }

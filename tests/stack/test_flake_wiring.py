@@ -41,7 +41,8 @@ def test_flake_check_runs_every_check_the_readme_names(flake):
     for system in LINUX:
         assert flake["checks"][system] == [
             "clippy", "compose", "e2e", "hostinfo", "k8s-tests", "nextest",
-            "nginx-config", "rustfmt", "stack-tests", "static-binary", "swarm-tests"]
+            "nginx-config", "registry-tests", "rustfmt", "stack-tests", "static-binary",
+            "swarm-tests"]
     assert flake["lib"] == ["mkK8s", "mkStack", "mkSwarm"]
 
 
@@ -145,3 +146,17 @@ def test_a_misspelled_or_wrong_argument_fails_evaluation_naming_it(tmp_path, pat
     result = mutated_flake(tmp_path, path, old, new)
     assert result.returncode != 0
     assert words in " ".join(result.stderr.split())
+
+
+def test_nix_run_push_is_an_app_on_linux_that_streams_both_images_with_skopeo(flake):
+    assert flake["apps"] == {system: ["push"] for system in LINUX}
+    push = flake["push"]
+    assert flake["pushProgram"].endswith(f"/bin/{push['name']}")
+    assert any(path.endswith("-skopeo") for path in push["runtimeInputs"])
+    lines = [line.split() for line in push["runtimeEnv"]["PUSH_IMAGES"].splitlines()]
+    assert [(name, tag) for name, tag, _ in lines] == [("hostinfo", "0.1.0"), ("hostinfo-nginx", "1.30")]
+    assert all(stream.endswith("-streamLayeredImage") for _, _, stream in lines)
+    # The same pattern the `registry` option and scripts/push.py check.
+    assert push["runtimeEnv"]["PUSH_PATTERN"] == evaluated(
+        "-E", "(import ./nix/options.nix).registryPattern")
+    assert push["text"] == (ROOT / "nix" / "push.sh").read_text()
