@@ -65,7 +65,7 @@ def oha(url: str, rate: float, seconds: int = 8, connections: int = 64) -> dict:
     out = subprocess.run(
         [oha_path(), "--no-tui", "--output-format", "json", "--latency-correction",
          "-q", str(round(rate)), "-z", f"{seconds}s", "--wait-ongoing-requests-after-deadline",
-         "-c", str(connections), url],
+         "-t", "10s", "-c", str(connections), url],  # a hung server: an error, not a hung bench
         capture_output=True, text=True, check=True).stdout
     report = json.loads(out)
     summary, pct = report["summary"], report["latencyPercentiles"]
