@@ -49,27 +49,34 @@ def cpu_parts(project: str, direct: str) -> dict:
 LOG_TIMES = re.compile(r"^\S+ \[([^]\s]+)\] \"GET /info [^\"]*\" 200 .* rt=([\d.]+) .* response=([\d.]+)$")
 
 
-def nginx_times(lb_container: str, windows: list[tuple[float, float]]) -> dict:
-    """Where a request's time goes, as nginx saw it within `windows`:
-    $request_time (nginx's whole part) against $upstream_response_time (the
-    replica's, network included). The rest of a client's latency is outside
-    nginx: Docker's proxy, the client, waiting for a core."""
-    logs = subprocess.run(["docker", "logs", lb_container], capture_output=True,
-                          text=True, check=True).stdout
-    request, upstream = [], []
+def nginx_legs(lb_container: str, start: float, end: float) -> list[tuple[float, float]]:
+    """($request_time, $upstream_response_time) in ms of each /info nginx logged
+    within [start, end]. Read right after the run: Docker's log rotation
+    (max-size) may drop a busy run's lines soon after."""
+    logs = subprocess.run(["docker", "logs", "--since", f"{start:.3f}", lb_container],
+                          capture_output=True, text=True, check=True).stdout
+    legs = []
     for match in filter(None, map(LOG_TIMES.match, logs.splitlines())):
         when = datetime.datetime.fromisoformat(match[1]).timestamp()
-        # Whole seconds in the log: keep the seconds wholly inside a window.
-        if any(start + 1 <= when <= end - 1 for start, end in windows):
-            request.append(float(match[2]) * 1000)
-            upstream.append(float(match[3]) * 1000)
-    if not request:
-        return {"requests": 0}
+        # Whole seconds in the log: keep the seconds wholly inside the run.
+        if start + 1 <= when <= end - 1:
+            legs.append((float(match[2]) * 1000, float(match[3]) * 1000))
+    return legs
+
+
+def nginx_times(legs: list[tuple[float, float]]) -> dict:
+    """Where a request's time goes, as nginx saw it: $request_time (nginx's
+    whole part) against $upstream_response_time (the replica's, network
+    included). The rest of a client's latency is outside nginx: Docker's
+    proxy, the client, waiting for a core."""
+    if len(legs) < 2:
+        return {"requests": len(legs)}
     q = lambda values, p: round(statistics.quantiles(values, n=1000)[p - 1], 1)  # noqa: E731
-    return {"requests": len(request),
-            "request_time_ms": {"p50": q(request, 500), "p99": q(request, 990), "p99.9": q(request, 999)},
-            "upstream_response_time_ms": {"p50": q(upstream, 500), "p99": q(upstream, 990),
-                                          "p99.9": q(upstream, 999)}}
+    summary = lambda values: {"p50": q(values, 500), "p99": q(values, 990),  # noqa: E731
+                              "p99.9": q(values, 999)}
+    return {"requests": len(legs),
+            "request_time_ms": summary([r for r, _ in legs]),
+            "upstream_response_time_ms": summary([u for _, u in legs])}
 
 
 def markdown(results: dict) -> str:
@@ -180,7 +187,7 @@ def main() -> None:
         steady["50 %, ceiling (nginx alone)"] = []
         plan = [(p, f"{lb_url}/info", name) for p, name in zip(STEADY_PERCENT, steady)]
         plan.append((50, f"{lb_url}/_bench/ceiling", "50 %, ceiling (nginx alone)"))
-        windows = []
+        legs = []
         for _ in range(args.steady_rounds):
             for percent, url, name in plan:
                 started = time.time()
@@ -188,9 +195,10 @@ def main() -> None:
                     f"5 {name}", lambda: oha(url, lb_max * percent / 100, args.steady_seconds,
                                              args.connections)))
                 if name.startswith("50 % ("):
-                    windows.append((started, time.time()))
-        time.sleep(1.5)  # the access log's buffer flushes every second
-        seen = nginx_times(lb, windows)
+                    ended = time.time()
+                    time.sleep(1.5)  # the access log's buffer flushes every second
+                    legs += nginx_legs(lb, started, ended)
+        seen = nginx_times(legs)
         loaded_rss = rss_kib(replica["State"]["Pid"])
         just(env, "scale", "1")
         runs["2 /info via nginx, 1 replica"] = [saturate(f"{lb_url}/info") for _ in range(args.rounds)]
