@@ -139,9 +139,24 @@ test-e2e:
 test-swarm:
     IMAGES=local python3 -m pytest -q -s tests/swarm
 
-# Benchmark the stack side by side with nginx's own ceiling; writes results/
-bench:
+# Benchmark the stack side by side with nginx's own ceiling, then at steady loads; writes results/
+bench: _bench-tools
     python3 scripts/bench-stack.py
+
+# Take a stack from 1 to 40 replicas: time to healthy, memory, latency at a fixed rate; writes results/
+bench-scale: _bench-tools
+    python3 scripts/bench-scale.py
+
+# hostinfo against the tutorial's Flask app (gunicorn, dev server) behind the same nginx; writes results/
+bench-peers: _bench-tools
+    python3 -c 'import flask, gunicorn' 2>/dev/null || python3 -m pip install --quiet flask gunicorn
+    python3 scripts/bench-peers.py
+
+# The load generators: wrk from the system, oha (constant rate) built by cargo on first use
+[private]
+_bench-tools:
+    @command -v wrk >/dev/null || { echo "error: wrk is missing: apt-get install wrk" >&2; exit 1; }
+    @command -v oha >/dev/null || [ -x ~/.cargo/bin/oha ] || { echo "installing oha (cargo install --locked oha, a few minutes)" >&2; cargo install --locked --quiet oha; }
 
 # Measure the service alone: /info against /health, start-up time, memory
 bench-service:

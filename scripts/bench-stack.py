@@ -2,174 +2,81 @@
 """Benchmark the stack: how close the load-balanced path gets to nginx's ceiling.
 
 Brings up its own stack (project `hostinfo-bench`, a free port, the benchmark
-location on), measures every case side by side with the same wrk settings,
-then removes everything it started. Prints a table and writes it under
-results/ as Markdown and JSON. Traffic goes to loopback only; every run is
-bounded by wrk's duration.
+location on), measures every case side by side with the same wrk settings in
+interleaved rounds, then the latency users feel at 25, 50 and 75 % of the
+load-balanced path's maximum (oha, constant rate, corrected for coordinated
+omission), and removes everything it started. Prints a table and writes it
+under results/ as Markdown and JSON. Traffic goes to loopback only; every run
+is bounded by the load generator's duration.
 """
 from __future__ import annotations
 
 import argparse
 import datetime
-import gzip
-import io
-import json
 import os
-import resource
+import re
 import statistics
 import subprocess
-import sys
-import tarfile
 import time
 
 import stack
-from stack import ROOT, docker, free_port, get
+from bench_image import binary_sizes, image_sizes, start_to_healthy
+from benchlib import (CpuMeter, children_cpu, container_cpu, image_names, just, load_average,
+                      median_run, oha, pids, process_cpu, rss_kib, spread, wrk, write_results)
+from stack import docker, free_port, get
 
 PROJECT = "hostinfo-bench"
-DIRECT = "hostinfo-bench-direct"
+# The load-balanced path's maximum is 100 %: the steady loads are these shares.
+STEADY_PERCENT = (25, 50, 75)
 
 
-def just(env: dict, *args: str) -> float:
-    started = time.monotonic()
-    result = subprocess.run(["just", *args], cwd=ROOT, env=env, check=False,
-                            capture_output=True, text=True)
-    if result.returncode:
-        sys.exit(f"just {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-    return time.monotonic() - started
+def cpu_parts(project: str, direct: str) -> dict:
+    """Where a request's CPU time goes on this host: the ratios' bound on a small one."""
+    def containers(service: str) -> float:
+        return sum(container_cpu(c["Id"]) for c in stack.containers(project, service))
+    return {
+        "nginx": lambda: containers(stack.LB_SERVICE),
+        "replicas": lambda: containers(stack.APP_SERVICE),
+        "direct replica": lambda: container_cpu(stack.docker_inspect(direct)["Id"]),
+        "docker-proxy": lambda: process_cpu(pids("docker-proxy")),
+        "dockerd, containerd": lambda: process_cpu(
+            pids("dockerd") + pids("containerd") + pids("containerd-shim-runc-v2")),
+        "wrk, oha": children_cpu,
+    }
 
 
-class CpuMeter:
-    """CPU seconds spent by each part of the machine while wrk runs: where a
-    request's cost goes, which is what bounds the ratios on a small host."""
-
-    def __init__(self, project: str):
-        self.project = project
-        self.spent: dict[str, dict[str, float]] = {}
-
-    @staticmethod
-    def _process(pids: list[str]) -> float:
-        ticks = 0
-        for pid in pids:
-            try:
-                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
-            except (OSError, IndexError):
-                pass
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-    @staticmethod
-    def _container(container_id: str) -> float:
-        v1 = f"/sys/fs/cgroup/cpuacct/docker/{container_id}/cpuacct.usage"
-        v2 = f"/sys/fs/cgroup/system.slice/docker-{container_id}.scope/cpu.stat"
-        if os.path.exists(v1):
-            return int(open(v1).read()) / 1e9
-        if os.path.exists(v2):
-            usage = dict(line.split() for line in open(v2))
-            return int(usage["usage_usec"]) / 1e6
-        return 0.0
-
-    def snapshot(self) -> dict[str, float]:
-        pids = lambda pattern: subprocess.run(  # noqa: E731
-            ["pgrep", "-x", pattern], capture_output=True, text=True).stdout.split()
-        return {
-            "nginx": sum(self._container(c["Id"])
-                         for c in stack.containers(self.project, stack.LB_SERVICE)),
-            "replicas": sum(self._container(c["Id"])
-                            for c in stack.containers(self.project, stack.APP_SERVICE)),
-            "direct replica": sum(self._container(c["Id"])
-                                  for c in [stack.docker_inspect(DIRECT)]),
-            "docker-proxy": self._process(pids("docker-proxy")),
-            "dockerd, containerd": self._process(pids("dockerd") + pids("containerd")
-                                                 + pids("containerd-shim-runc-v2")),
-            "wrk": resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-                   + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime,
-        }
-
-    def measure(self, case: str, run) -> dict:
-        before = self.snapshot()
-        result = run()
-        after = self.snapshot()
-        spent = self.spent.setdefault(case, {"requests": 0})
-        spent["requests"] += result["requests"]
-        for part, seconds in after.items():
-            spent[part] = spent.get(part, 0.0) + seconds - before[part]
-        return result
-
-    def per_request_us(self) -> dict[str, dict[str, float]]:
-        return {case: {part: round(seconds / spent["requests"] * 1e6, 1)
-                       for part, seconds in spent.items() if part != "requests"}
-                for case, spent in self.spent.items()}
+# nginx's access log line (nginx.conf's `upstream` format): its own time and the replica's.
+LOG_TIMES = re.compile(r"^\S+ \[([^]\s]+)\] \"GET /info [^\"]*\" 200 .* rt=([\d.]+) .* response=([\d.]+)$")
 
 
-def wrk(url: str, args: argparse.Namespace) -> dict:
-    out = subprocess.run(
-        ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
-         "-s", str(ROOT / "scripts" / "wrk-json.lua"), url],
-        capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+def nginx_legs(lb_container: str, start: float, end: float) -> list[tuple[float, float]]:
+    """($request_time, $upstream_response_time) in ms of each /info nginx logged
+    within [start, end]. Read right after the run: Docker's log rotation
+    (max-size) may drop a busy run's lines soon after."""
+    logs = subprocess.run(["docker", "logs", "--since", f"{start:.3f}", lb_container],
+                          capture_output=True, text=True, check=True).stdout
+    legs = []
+    for match in filter(None, map(LOG_TIMES.match, logs.splitlines())):
+        when = datetime.datetime.fromisoformat(match[1]).timestamp()
+        # Whole seconds in the log: keep the seconds wholly inside the run.
+        if start + 1 <= when <= end - 1:
+            legs.append((float(match[2]) * 1000, float(match[3]) * 1000))
+    return legs
 
 
-def median_run(results: list[dict]) -> dict:
-    """The run with the median throughput, whole, so its latencies match it."""
-    ranked = sorted(results, key=lambda run: run["rps"])
-    return {**ranked[len(ranked) // 2],
-            "rps_all": [round(run["rps"]) for run in results],
-            "errors_all": sum(run["errors"] + run["non_2xx"] for run in results),
-            "rounds": results}
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def image_sizes(image: str) -> dict:
-    save = subprocess.run(["docker", "save", image], capture_output=True, check=True).stdout
-    return {"bytes": int(docker("image", "inspect", "-f", "{{.Size}}", image)),
-            "gzip_bytes": len(gzip.compress(save, 9))}
-
-
-def binary_sizes(image: str, binary: str) -> dict:
-    """The binary as it stands in the image, whichever road built it."""
-    container = docker("create", image).strip()
-    try:
-        tar = subprocess.run(["docker", "cp", "-L", f"{container}:{binary}", "-"],
-                             capture_output=True, check=True).stdout
-    finally:
-        docker("rm", container)
-    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
-        data = archive.extractfile(archive.getmembers()[0]).read()
-    return {"bytes": len(data), "gzip_bytes": len(gzip.compress(data, 9))}
-
-
-def start_to_healthy(image: str, runs: int) -> dict:
-    """Median over `runs`: `docker run` issued → first 200 on /health, and the
-    container's own start time → that same 200."""
-    from_run, from_start = [], []
-    for _ in range(runs):
-        port = free_port()
-        issued = time.time()
-        container = docker("run", "-d", "--rm", "--read-only", "--cap-drop", "ALL",
-                           "-p", f"127.0.0.1:{port}:8000", image).strip()
-        try:
-            deadline = time.monotonic() + 10
-            while get(f"http://127.0.0.1:{port}/health", timeout=0.5)[0] != 200:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("a benchmark container never became healthy")
-                time.sleep(0.001)
-            answered = time.time()
-            started = stack.docker_inspect(container)["State"]["StartedAt"]
-            started_at = datetime.datetime.fromisoformat(started[:26].rstrip("Z") + "+00:00")
-            from_run.append(answered - issued)
-            from_start.append(answered - started_at.timestamp())
-        finally:
-            docker("rm", "-f", container)
-    return {"docker_run_to_200_ms": round(statistics.median(from_run) * 1000, 1),
-            "process_start_to_200_ms": round(statistics.median(from_start) * 1000, 1),
-            "runs": runs}
+def nginx_times(legs: list[tuple[float, float]]) -> dict:
+    """Where a request's time goes, as nginx saw it: $request_time (nginx's
+    whole part) against $upstream_response_time (the replica's, network
+    included). The rest of a client's latency is outside nginx: Docker's
+    proxy, the client, waiting for a core."""
+    if len(legs) < 2:
+        return {"requests": len(legs)}
+    q = lambda values, p: round(statistics.quantiles(values, n=1000)[p - 1], 1)  # noqa: E731
+    summary = lambda values: {"p50": q(values, 500), "p99": q(values, 990),  # noqa: E731
+                              "p99.9": q(values, 999)}
+    return {"requests": len(legs),
+            "request_time_ms": summary([r for r, _ in legs]),
+            "upstream_response_time_ms": summary([u for _, u in legs])}
 
 
 def markdown(results: dict) -> str:
@@ -178,9 +85,27 @@ def markdown(results: dict) -> str:
     for name, case in results["cases"].items():
         lines.append(f"| {name} | {case['rps']:.0f} | {' '.join(map(str, case['rps_all']))} | "
                      f"{case['p50_ms']:.2f} | {case['p99_ms']:.2f} | {case['errors_all']} |")
-    lines += ["", "| ratio | value | goal |", "| --- | ---: | --- |"]
+    lines += ["", "| ratio, per round | median | min – max | spread | goal |",
+              "| --- | ---: | ---: | ---: | --- |"]
     for name, (value, goal) in results["ratios"].items():
-        lines.append(f"| {name} | {value:.2f} | {goal} |")
+        lines.append(f"| {name} | {value['median']:.2f} | {value['min']:.2f} – {value['max']:.2f} "
+                     f"| {value['spread']:.0%} | {goal} |")
+    lines += ["", "Steady load through nginx to the replicas (oha, constant rate, latency "
+              "corrected; median of the rounds, p99 of every round):", "",
+              "| load | rate req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms "
+              "| p99 every round | errors |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
+    for name, run in results["steady"].items():
+        lines.append(f"| {name} | {run['rate']} | {run['rps']:.0f} | {run['p50_ms']:.2f} | "
+                     f"{run['p99_ms']:.2f} | {run['p99.9_ms']:.2f} | "
+                     f"{' '.join(f'{v:.1f}' for v in run['p99_ms_all'])} | {run['errors_all']} |")
+    seen = results["nginx_at_50"]
+    if seen.get("requests"):
+        rt, up = seen["request_time_ms"], seen["upstream_response_time_ms"]
+        lines += ["", f"nginx's own view at 50 % ({seen['requests']} requests, ms resolution):", "",
+                  "| nginx log | p50 ms | p99 ms | p99.9 ms |", "| --- | ---: | ---: | ---: |",
+                  f"| $request_time | {rt['p50']} | {rt['p99']} | {rt['p99.9']} |",
+                  f"| $upstream_response_time | {up['p50']} | {up['p99']} | {up['p99.9']} |"]
     cpu = results["cpu_us_per_request"]
     parts = list(next(iter(cpu.values())))
     lines += ["", "CPU time per request (µs), by where it was spent:", "",
@@ -197,38 +122,45 @@ def markdown(results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--project", default=PROJECT, help="compose project of the bench's stack")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", type=int, default=5, help="seconds per case")
     parser.add_argument("--replicas", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each case; the median is kept")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved runs of each case")
+    parser.add_argument("--steady-seconds", type=int, default=8, help="seconds per steady load")
+    parser.add_argument("--steady-rounds", type=int, default=3)
     parser.add_argument("--start-runs", type=int, default=5)
     parser.add_argument("--options", default=os.environ.get("STACK_OPTIONS", "{ }"),
                         help="stack options, as a Nix attribute set, e.g. "
                              "'{ logLevel = \"warn\"; accessLog = false; }'")
     args = parser.parse_args()
+    if args.rounds < 1 or args.steady_rounds < 1:
+        parser.error("--rounds and --steady-rounds must be at least 1")
 
+    load = load_average()
     port = free_port()
-    env = {**os.environ, "HOSTINFO_PROJECT": PROJECT, "HOSTINFO_PORT": str(port),
+    project, direct = args.project, f"{args.project}-direct"
+    env = {**os.environ, "HOSTINFO_PROJECT": project, "HOSTINFO_PORT": str(port),
            "STACK_OPTIONS": f"({args.options}) // {{ benchmarkLocation = true; }}"}
-    images = json.loads(subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--json", "-E", "import ./nix/images.nix { }"],
-        cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    images = image_names()
     app_image = f"{images['app']['name']}:{images['app']['tag']}"
     lb_image = f"{images['lb']['name']}:{images['lb']['tag']}"
     lb_url = f"http://127.0.0.1:{port}"
     direct_port = free_port()
     direct_url = f"http://127.0.0.1:{direct_port}"
+    saturate = lambda url: wrk(url, args.threads, args.connections, args.duration)  # noqa: E731
 
     just(env, "down")
     just(env, "image")
     try:
         up_seconds = just(env, "up", str(args.replicas))
-        replica = stack.containers(PROJECT, stack.APP_SERVICE)[0]
+        replica = stack.containers(project, stack.APP_SERVICE)[0]
+        lb = stack.containers(project, stack.LB_SERVICE)[0]["Id"]
         idle_rss = rss_kib(replica["State"]["Pid"])
         # One more replica of the same image and limits, published for the
         # direct cases: the proxy's cost is the difference.
-        docker("run", "-d", "--rm", "--name", DIRECT, "--read-only", "--cap-drop", "ALL",
+        docker("run", "-d", "--rm", "--name", direct, "--read-only", "--cap-drop", "ALL",
                "--memory", "64m", "-p", f"127.0.0.1:{direct_port}:8000", app_image)
         while get(f"{direct_url}/health")[0] != 200:
             time.sleep(0.01)
@@ -242,56 +174,81 @@ def main() -> None:
             "4 /health direct, 1 replica": f"{direct_url}/health",
         }
         runs = {name: [] for name in urls}
-        cpu = CpuMeter(PROJECT)
+        cpu = CpuMeter(cpu_parts(project, direct))
         for _ in range(args.rounds):
             for name, url in urls.items():
-                runs[name].append(cpu.measure(name, lambda: wrk(url, args)))
+                runs[name].append(cpu.measure(name, lambda: saturate(url)))
+        lb_max = statistics.median(run["rps"] for run in runs[f"2 /info via nginx, {args.replicas} replicas"])
+
+        # What users feel at a normal load: a constant rate, open loop.
+        # The same rate to nginx answering alone shows what the machine itself
+        # adds to the tail: scheduling, Docker's proxy, the client.
+        steady = {f"{p} % ({args.replicas} replicas)": [] for p in STEADY_PERCENT}
+        steady["50 %, ceiling (nginx alone)"] = []
+        plan = [(p, f"{lb_url}/info", name) for p, name in zip(STEADY_PERCENT, steady)]
+        plan.append((50, f"{lb_url}/_bench/ceiling", "50 %, ceiling (nginx alone)"))
+        legs = []
+        for _ in range(args.steady_rounds):
+            for percent, url, name in plan:
+                started = time.time()
+                steady[name].append(cpu.measure(
+                    f"5 {name}", lambda: oha(url, lb_max * percent / 100, args.steady_seconds,
+                                             args.connections)))
+                if name.startswith("50 % ("):
+                    ended = time.time()
+                    time.sleep(1.5)  # the access log's buffer flushes every second
+                    legs += nginx_legs(lb, started, ended)
+        seen = nginx_times(legs)
         loaded_rss = rss_kib(replica["State"]["Pid"])
         just(env, "scale", "1")
-        runs["2 /info via nginx, 1 replica"] = [wrk(f"{lb_url}/info", args) for _ in range(args.rounds)]
+        runs["2 /info via nginx, 1 replica"] = [saturate(f"{lb_url}/info") for _ in range(args.rounds)]
         cases = {name: median_run(results) for name, results in runs.items()}
     finally:
-        subprocess.run(["docker", "rm", "-f", DIRECT], capture_output=True, check=False)
+        subprocess.run(["docker", "rm", "-f", direct], capture_output=True, check=False)
         just(env, "down")
 
-    c1, c2, c3, c4 = (cases["1 ceiling: nginx alone"],
-                      cases[f"2 /info via nginx, {args.replicas} replicas"],
-                      cases["3 /info direct, 1 replica"], cases["4 /health direct, 1 replica"])
+    rounds = lambda name: [run["rps"] for run in runs[name]]  # noqa: E731
+    c1, c2, c3, c4 = (rounds("1 ceiling: nginx alone"),
+                      rounds(f"2 /info via nginx, {args.replicas} replicas"),
+                      rounds("3 /info direct, 1 replica"), rounds("4 /health direct, 1 replica"))
+    per_round = lambda a, b: spread([x / y for x, y in zip(a, b)])  # noqa: E731
     binary = binary_sizes(app_image, images["app"]["binary"])
     app = image_sizes(app_image)
-    lb = image_sizes(lb_image)
+    lb_sizes = image_sizes(lb_image)
     results = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "load_average_at_start": load,
         "stack_options": args.options,
         "wrk": {"threads": args.threads, "connections": args.connections,
-                "seconds": args.duration},
+                "seconds": args.duration, "rounds": args.rounds},
+        "oha": {"connections": args.connections, "seconds": args.steady_seconds,
+                "rounds": args.steady_rounds, "lb_max_rps": round(lb_max)},
         "cases": cases,
+        "steady": {name: median_run(results, "p99_ms") for name, results in steady.items()},
+        "nginx_at_50": seen,
         "cpu_us_per_request": cpu.per_request_us(),
         "ratios": {
-            "2/1 LB path / ceiling": (c2["rps"] / c1["rps"], ">= 0.5"),
-            "3/4 /info / /health, direct": (c3["rps"] / c4["rps"], ">= 0.8"),
-            "2/3 LB path / one replica direct": (c2["rps"] / c3["rps"], "(information)"),
+            "2/1 LB path / ceiling": (per_round(c2, c1), ">= 0.5"),
+            "3/4 /info / /health, direct": (per_round(c3, c4), ">= 0.8"),
+            "2/3 LB path / one replica direct": (per_round(c2, c3), "(information)"),
         },
         "measures": {
             "service binary bytes (gzip)": f"{binary['bytes']} ({binary['gzip_bytes']})",
             "service image bytes (gzip)": f"{app['bytes']} ({app['gzip_bytes']})",
             "image gzip above binary gzip": f"{app['gzip_bytes'] - binary['gzip_bytes']} B (goal <= 65536)",
-            "nginx image bytes (gzip)": f"{lb['bytes']} ({lb['gzip_bytes']})",
+            "nginx image bytes (gzip)": f"{lb_sizes['bytes']} ({lb_sizes['gzip_bytes']})",
             "replica RSS idle / after load": f"{idle_rss} KiB / {loaded_rss} KiB (goal < 10240)",
             "`just up` wall time, images built": f"{up_seconds:.1f} s",
             **{k.replace("_", " "): v for k, v in start_to_healthy(app_image, args.start_runs).items()},
         },
     }
-    table = (f"Stack options: `{args.options}`; wrk -t{args.threads} -c{args.connections} "
-             f"-d{args.duration}s, median of {args.rounds} interleaved rounds\n\n")
+    table = (f"Stack options: `{args.options}`; load average at start {' '.join(map(str, load))}; "
+             f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, median of "
+             f"{args.rounds} interleaved rounds; oha -c{args.connections} -z{args.steady_seconds}s "
+             f"--latency-correction, {args.steady_rounds} rounds\n\n")
     table += markdown(results)
     print(table, end="")
-    out = ROOT / "results"
-    out.mkdir(exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    (out / f"bench-{stamp}.md").write_text(table)
-    (out / f"bench-{stamp}.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"written: results/bench-{stamp}.md, results/bench-{stamp}.json", file=sys.stderr)
+    write_results("bench", results, table)
 
 
 if __name__ == "__main__":

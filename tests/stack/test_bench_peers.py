@@ -1,0 +1,28 @@
+"""`just bench-peers` puts the stack's own nginx.conf in front of every peer."""
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+
+from nixeval import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+spec = importlib.util.spec_from_file_location("bench_peers", ROOT / "scripts" / "bench-peers.py")
+bench_peers = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench_peers)
+
+
+def upstream(conf: str) -> str:
+    return re.search(r"upstream \w+ \{(.*?)\n    \}", conf, re.DOTALL)[1]
+
+
+def test_the_peers_nginx_conf_is_the_stacks_with_one_static_server_per_process():
+    conf = bench_peers.nginx_conf(18080, [18001, 18002, 18003])
+    servers = re.findall(r"^\s*server (\S+) (.*);$", upstream(conf), re.MULTILINE)
+    assert [address for address, _ in servers] == [f"127.0.0.1:{p}" for p in (18001, 18002, 18003)]
+    # The same failover parameters as the stack's own line, without `resolve`.
+    assert all("max_fails=" in params and "resolve" not in params for _, params in servers)
+    assert "keepalive " in upstream(conf)
+    assert re.search(r"listen 18080\b", conf)
+    assert "location = /_bench/ceiling" in conf
