@@ -7,3 +7,4 @@ mod helpers;
 mod info;
 mod probes;
 mod shutdown;
+mod tools;
