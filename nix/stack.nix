@@ -74,6 +74,9 @@ let
     accessLog = true;
     # nginx answering by itself at /_bench/ceiling: the benchmark's ceiling.
     benchmarkLocation = false;
+    # Pass POST /ready/disable and /ready/enable from the published port to
+    # the replicas; by default nginx answers them 403 itself.
+    exposeReadyToggle = false;
   };
 
   # What each option must be: the types are nix/options.nix's.
@@ -109,6 +112,7 @@ let
     maxBodySize = size;
     accessLog = flag;
     benchmarkLocation = flag;
+    exposeReadyToggle = flag;
   };
 
   appService = "app";
@@ -193,6 +197,14 @@ let
             }
   '';
 
+  readyToggleGuard = ''
+    location ^~ /ready/ {
+                default_type application/json;
+                return 403 '{"error":{"status":403,"message":"the readiness switches are not exposed on the load balancer (stack option exposeReadyToggle)"}}\n';
+            }
+
+  '';
+
   nginxConf =
     replaceStrings
       (map (name: "@${name}@") (attrNames nginxValues))
@@ -219,6 +231,7 @@ let
     listenPort = s.lbPort;
     accessLog = if s.accessLog then "/dev/stdout upstream buffer=64k flush=1s" else "off";
     benchmarkLocation = if s.benchmarkLocation then "        ${benchmarkLocation}" else "";
+    readyToggleGuard = if s.exposeReadyToggle then "" else "        ${readyToggleGuard}";
   };
 in
 # Bad options fail whatever part of the result is asked for.
