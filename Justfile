@@ -87,13 +87,17 @@ preflight:
     @{{ stack }} preflight
 
 # Every check that needs no Nix store: what CI runs
-test: test-rust test-stack test-e2e test-swarm
+test: test-rust test-openapi test-stack test-e2e test-swarm
 
 # Rust: formatting, clippy without warnings, unit and black-box tests
 test-rust:
     cargo fmt --all -- --check
     cargo clippy --all-targets --locked -- --deny warnings
     cargo test --locked
+
+# /openapi.json: a valid OpenAPI 3.1 document that the real binary's answers match
+test-openapi:
+    python3 -m pytest -q tests/openapi
 
 # The stack declaration: pure Nix tests, error messages, the Compose schema
 test-stack:
