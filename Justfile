@@ -46,6 +46,10 @@ logs service="":
 smoke count="100":
     {{ stack }} smoke {{ count }}
 
+# Crash, pause, restart or scale one random replica a round, under load through nginx; ends as it began (at most 2 min)
+chaos rounds="10":
+    python3 scripts/chaos.py --project {{ project }} --port {{ port }} {{ rounds }}
+
 # Write compose.yaml and nginx.conf for N replicas into .stack/<project>/
 render replicas="5": (_render "compose" replicas stack_dir)
 
