@@ -135,6 +135,40 @@ def test_the_page_is_usable_at_360_px(browser, running_stack):
         browser.set_window_size(1000, 1000)
 
 
+# The lowest contrast ratio (WCAG 2) between any visible text and the
+# background behind it.
+LOWEST_CONTRAST = """
+const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+const lum = ([r, g, b]) => [r, g, b].map((v) => {
+  v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+}).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+const background = (el) => {
+  for (; el; el = el.parentElement) {
+    const c = getComputedStyle(el).backgroundColor;
+    if (rgb(c).length < 4 || rgb(c)[3] > 0) return rgb(c).slice(0, 3);
+  }
+  return [255, 255, 255];
+};
+let lowest = [99, ''];
+for (const el of document.querySelectorAll('body *')) {
+  const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+  if (!text || !el.getClientRects().length) continue;
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  if (ratio < lowest[0]) lowest = [ratio, el.tagName + ' ' + el.textContent.trim().slice(0, 30)];
+}
+return lowest;
+"""
+
+
+def test_every_text_has_a_contrast_of_at_least_4_5(browser, running_stack):
+    open_page(browser, running_stack)
+    wait_until(lambda: panel(browser)["replicas"] >= 3, 5, "3 distinct replicas in the panel")
+    ratio, where = browser.execute_script(LOWEST_CONTRAST)
+    print(f"browser: lowest text contrast {ratio:.1f}:1 ({where})")
+    assert ratio >= 4.5, where
+
+
 def test_nginx_refuses_the_readiness_switches_from_outside(running_stack):
     for method, path in [("POST", "/ready/disable"), ("POST", "/ready/enable"),
                          ("POST", "/ready/x/../disable"), ("POST", "//ready/disable"),
