@@ -107,6 +107,18 @@ def act(action: str, victim: dict, project: str, port: int, count: int) -> tuple
     return f"scaled in {count} -> {count - 1}", count - 1
 
 
+def wait_serving(project: str, port: int, timeout: float) -> None:
+    """Until nginx is served by every replica again: one that failed a request
+    (a crash, a restart) is left alone for failTimeout even once healthy."""
+    expected = {c["Config"]["Hostname"] for c in stack.containers(project, stack.APP_SERVICE)}
+    deadline = time.monotonic() + timeout
+    while (seen := set(stack.served_by(port, 10 * len(expected))[0])) != expected:
+        if time.monotonic() > deadline:
+            stack.fail(f"nginx on port {port} is served by {len(seen & expected)} of "
+                       f"{len(expected)} replicas after {timeout:.0f}s")
+        time.sleep(0.5)
+
+
 def choose(rng: random.Random, count: int, initial: int) -> str:
     """Any action, but never below two replicas nor far above the start."""
     allowed = [a for a in ACTIONS
@@ -156,14 +168,14 @@ def main() -> None:
             scale(args.project, args.port, initial)
             print(f"restored: scaled {count} -> {initial}", flush=True)
         stack.wait_ready(args.project, args.port, initial, 30)
-        time.sleep(1)  # the load sees the restored stack too
+        wait_serving(args.project, args.port, 30)
 
     actions = ", ".join(f"{action} {n}" for action, n in sorted(done.items()))
     failed = ", ".join(f"{status or 'no answer'}: {n}" for status, n in sorted(load.statuses.items())
                        if status != 200)
     print(f"chaos: {sum(done.values())} actions ({actions}) in {time.monotonic() - started:.0f}s; "
           f"{load.total} requests through nginx, {load.errors} errors{f' ({failed})' if failed else ''}; "
-          f"{initial} replicas healthy", flush=True)
+          f"{initial} replicas healthy and serving", flush=True)
     sys.exit(1 if load.errors else 0)
 
 

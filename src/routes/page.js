@@ -6,7 +6,7 @@
   const colour = (host) => {
     let h = 0x811c9dc5;
     for (const b of encoder.encode(host)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-    return `hsl(${h % 360},55%,42%)`;
+    return `hsl(${h % 360},60%,${[30, 40, 50][(h >>> 16) % 3]}%)`;
   };
   const STRIP = 50, WINDOW = 200;
   const counts = new Map(), rows = new Map(), latencies = [], cells = [];

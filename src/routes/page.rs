@@ -21,7 +21,7 @@ pub const SCRIPT: &str = include_str!("page.js");
 /// those of [`STYLE`] and [`SCRIPT`]; a unit test recomputes them.
 pub const CONTENT_SECURITY_POLICY: &str = concat!(
     "default-src 'self'; ",
-    "script-src 'sha256-3gNQJWpj8kzjzcRWD4SBYOBwzCHwhZos5e5+KC5jpEw='; ",
+    "script-src 'sha256-4/bTgiehQ6wUqNWUeM3/23YZGb4koUpclU8ozOQMASw='; ",
     "style-src 'sha256-XrjgM3JytBv1ILv2lwNk+cGmFaq0ldAWGllbO/ZhXVw='; ",
     "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 );
@@ -99,7 +99,13 @@ pub fn colour(hostname: &str) -> String {
     let hash = hostname.bytes().fold(0x811c_9dc5_u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
-    format!("hsl({},55%,42%)", hash % 360)
+    // Lightness from other bits, so two close hues still look apart; all
+    // three keep white-on-colour and colour-on-white distinguishable.
+    format!(
+        "hsl({},60%,{}%)",
+        hash % 360,
+        [30, 40, 50][(hash >> 16) as usize % 3]
+    )
 }
 
 fn human_duration(seconds: u64) -> String {
@@ -205,10 +211,7 @@ mod tests {
         assert_eq!(colour("a"), colour("a"));
         assert_ne!(colour("replica-1"), colour("replica-2"));
         // FNV-1a of "a" is 0xe40c292c: page.js must agree.
-        assert_eq!(
-            colour("a"),
-            format!("hsl({},55%,42%)", 0xe40c_292c_u32 % 360)
-        );
+        assert_eq!(colour("a"), "hsl(340,60%,30%)");
     }
 
     #[test]
