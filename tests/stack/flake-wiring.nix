@@ -34,6 +34,36 @@ let
     escapeShellArgs = list: concatStringsSep " " (map escapeShellArg list);
     concatStrings = concatStringsSep "";
     mapAttrsToList = f: attrs: map (name: f name attrs.${name}) (attrNames attrs);
+    any = builtins.any;
+    # A file set as the names it would keep, so the source filter can be read.
+    fileset = {
+      toSource = { root, fileset }: fileset;
+      unions = builtins.concatLists;
+      fileFilter =
+        predicate:
+        let
+          walk =
+            dir:
+            builtins.concatLists (
+              builtins.attrValues (
+                mapAttrs (
+                  name: type:
+                  if type == "directory" then
+                    walk (dir + "/${name}")
+                  else if predicate (fileOf name) then
+                    [ name ]
+                  else
+                    [ ]
+                ) (builtins.readDir dir)
+              )
+            );
+        in
+        walk;
+    };
+  };
+  fileOf = name: {
+    inherit name;
+    hasExt = ext: match ".*\\.${ext}" name != null;
   };
 
   builder = kind: args: {
@@ -96,6 +126,7 @@ let
     assert pkgs.isStatic or false || throw "crane.mkLib: the package is meant to be static (pkgsStatic)";
     {
       cleanCargoSource = src: "${toString src}";
+      fileset.commonCargoSources = src: [ "Cargo.toml" "Cargo.lock" "*.rs" ];
       buildDepsOnly = builder "buildDepsOnly";
       buildPackage = builder "buildPackage";
       cargoClippy = builder "cargoClippy";
@@ -131,6 +162,8 @@ in
   image = imageArgs linux.image;
   nginxImage = imageArgs linux.nginx-image;
   nginxBuild = (builtins.elemAt linux.nginx-image.args.contents 1).overrides;
+  # What of src/ (besides Rust and Cargo files) the package's source keeps.
+  packageSource = linux.default.args.src;
   # Every check and package evaluated through to its arguments: a missing or
   # misnamed argument anywhere fails here.
   wired = mapAttrs (_: outputs: builtins.deepSeq (mapAttrs (_: o: o.args or o) outputs) true) (
