@@ -22,7 +22,7 @@ pub const SCRIPT: &str = include_str!("page.js");
 pub const CONTENT_SECURITY_POLICY: &str = concat!(
     "default-src 'self'; ",
     "script-src 'sha256-4/bTgiehQ6wUqNWUeM3/23YZGb4koUpclU8ozOQMASw='; ",
-    "style-src 'sha256-XrjgM3JytBv1ILv2lwNk+cGmFaq0ldAWGllbO/ZhXVw='; ",
+    "style-src 'sha256-mKtgQeWomCP4XkXKIEPOf/ugVY+WsOBCkWhFoiHm4hY='; ",
     "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 );
 
