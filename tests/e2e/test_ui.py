@@ -1,7 +1,12 @@
 """The page at `/` in a real Chromium (Debian's chromium and chromium-driver,
-driven through Selenium), through the real stack: nginx and five replicas.
+driven through Selenium), through the real stack, nginx and five replicas;
+then `just chaos`, bounded, against the same stack.
 
-A PNG screenshot of the page goes to results/ on every run.
+A PNG screenshot of the page goes to results/ on every run. These tests
+crash, pause and scale replicas, so they run on a stack of their own, after
+test_stack.py (whose last test takes the session's stack down): in 3 of 4
+runs with these first on the session's stack, test_stack.py's rolling
+restart later got 502s, while test_stack.py alone passed.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 import stack
+from conftest import Stack
 from harness import served_by, wait_until
 
 RESULTS = stack.ROOT / "results"
@@ -28,6 +34,23 @@ PANEL = """return {
   upstream: document.getElementById('upstream').textContent,
   hosts: [...document.querySelectorAll('#bars [data-host]')].map(li => li.dataset.host),
 };"""
+
+
+@pytest.fixture(scope="module")
+def running_stack():
+    """A stack of this module's own, brought up and removed with `just`."""
+    project = os.environ.get("HOSTINFO_E2E_PROJECT", "hostinfo-e2e") + "-ui"
+    port = stack.free_port()
+    env = {**os.environ, "IMAGES": "local", "HOSTINFO_PROJECT": project,
+           "HOSTINFO_PORT": str(port)}
+    env.pop("STACK_OPTIONS", None)
+    started = Stack(project, port, env)
+    started.just("down")
+    try:
+        started.just("up", "5")
+        yield started
+    finally:
+        started.just("down", check=False)
 
 
 @pytest.fixture(scope="module")
@@ -199,3 +222,16 @@ def test_the_stack_is_whole_again_for_the_next_tests(running_stack):
     wait_until(lambda: all(stack.health(c) == "healthy" for c in running_stack.replicas()),
                30, "every replica healthy")
     wait_until(lambda: len(served_by(running_stack, 50)) == 5, 20, "all 5 replicas serving")
+
+
+def test_three_rounds_of_chaos_cost_no_request_and_end_at_five_healthy_replicas(running_stack):
+    result = running_stack.just("chaos", "3", check=False)
+    print(result.stdout)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len([line for line in lines if line.startswith("round ")]) == 3
+    assert ", 0 errors" in lines[-1], lines[-1]
+    replicas = running_stack.replicas()
+    assert len(replicas) == 5
+    assert all(stack.health(c) == "healthy" for c in replicas)
+    assert len(served_by(running_stack, 50)) == 5
