@@ -49,6 +49,10 @@ logs service="":
 smoke count="100":
     {{ stack }} smoke {{ count }}
 
+# Crash, pause, restart or scale one random replica a round, under load through nginx; ends as it began (at most 2 min)
+chaos rounds="10":
+    python3 scripts/chaos.py --project {{ project }} --port {{ port }} {{ rounds }}
+
 # Write compose.yaml and nginx.conf for N replicas into .stack/<project>/
 render replicas="5": (_render "compose" replicas stack_dir)
 
@@ -108,7 +112,7 @@ preflight:
     @{{ stack }} preflight
 
 # Every check that needs no Nix store: what CI runs
-test: test-rust test-msrv test-stack test-e2e test-swarm
+test: test-rust test-msrv test-openapi test-stack test-e2e test-swarm
 
 # Rust: formatting, clippy without warnings, unit and black-box tests
 test-rust:
@@ -126,6 +130,10 @@ test-msrv:
       || { echo "$log" >&2; echo "error: rustup could not install Rust $msrv (Cargo.toml's rust-version)" >&2; exit 1; }
     # Its own target dir: the toolchains' artifacts do not mix.
     cargo "+$msrv" check --locked --all-targets --target-dir target/msrv
+
+# /openapi.json: a valid OpenAPI 3.1 document that the real binary's answers match
+test-openapi:
+    python3 -m pytest -q tests/openapi
 
 # The stack declaration: pure Nix tests, error messages, the Compose schema
 test-stack:

@@ -40,8 +40,25 @@ let
     };
 
   commonArgs = {
-    # Cargo and Rust files only: editing nix/, the Justfile or docs rebuilds nothing.
-    src = craneLib.cleanCargoSource ./..;
+    # Cargo and Rust files, and the files src/ embeds with include_str! (the
+    # page, the OpenAPI document): editing nix/, the Justfile or docs
+    # rebuilds nothing. The pattern of crane's docs/source-filtering.md, as
+    # xmtp/libxmtp's CI-built flake uses it (nix/lib/filesets.nix).
+    src = lib.fileset.toSource {
+      root = ./..;
+      fileset = lib.fileset.unions [
+        (craneLib.fileset.commonCargoSources ./..)
+        (lib.fileset.fileFilter (
+          file:
+          lib.any file.hasExt [
+            "html"
+            "css"
+            "js"
+            "json"
+          ]
+        ) ../src)
+      ];
+    };
     strictDeps = true;
   }
   // staticArgs;

@@ -88,6 +88,9 @@ let
     # What `just push` wrote to .stack/digests.json (nix/render.nix reads it):
     # the registry pushed to and each image's digest.
     digests = null;
+    # Pass POST /ready/disable and /ready/enable from the published port to
+    # the replicas; by default nginx answers them 403 itself.
+    exposeReadyToggle = false;
   };
 
   # What each option must be: the types are nix/options.nix's.
@@ -126,6 +129,7 @@ let
     benchmarkLocation = flag;
     inherit registry;
     inherit (pushed) digests;
+    exposeReadyToggle = flag;
   };
 
   names = fromTOML (readFile ./names.toml);
@@ -226,6 +230,14 @@ let
             }
   '';
 
+  readyToggleGuard = ''
+    location ^~ /ready/ {
+                default_type application/json;
+                return 403 '{"error":{"status":403,"message":"the readiness switches are not exposed on the load balancer (stack option exposeReadyToggle)"}}\n';
+            }
+
+  '';
+
   nginxConf =
     replaceStrings
       (map (name: "@${name}@") (attrNames nginxValues))
@@ -253,6 +265,7 @@ let
     listenPort = s.lbPort;
     accessLog = if s.accessLog then "/dev/stdout upstream buffer=64k flush=1s" else "off";
     benchmarkLocation = if s.benchmarkLocation then "        ${benchmarkLocation}" else "";
+    readyToggleGuard = if s.exposeReadyToggle then "" else "        ${readyToggleGuard}";
   };
 in
 # Bad options fail whatever part of the result is asked for.

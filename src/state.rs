@@ -13,6 +13,8 @@ pub struct AppState {
     pub metrics: Metrics,
     requests_served: AtomicU64,
     shutting_down: AtomicBool,
+    /// Set by POST /ready/disable: not ready, while serving as usual.
+    readiness_disabled: AtomicBool,
 }
 
 impl AppState {
@@ -24,6 +26,7 @@ impl AppState {
             process,
             requests_served: AtomicU64::new(0),
             shutting_down: AtomicBool::new(false),
+            readiness_disabled: AtomicBool::new(false),
         }
     }
 
@@ -42,6 +45,14 @@ impl AppState {
 
     pub fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::Relaxed)
+    }
+
+    pub fn set_readiness_disabled(&self, disabled: bool) {
+        self.readiness_disabled.store(disabled, Ordering::Relaxed);
+    }
+
+    pub fn is_readiness_disabled(&self) -> bool {
+        self.readiness_disabled.load(Ordering::Relaxed)
     }
 }
 

@@ -60,6 +60,11 @@ let
     "the benchmark location is there only when asked for" =
       occurrences "/_bench/ceiling" defaults.nginxConf == 0
       && occurrences "/_bench/ceiling" (mkStack { benchmarkLocation = true; }).nginxConf == 1;
+    "nginx refuses the readiness switches unless the stack exposes them" =
+      occurrences "location \\^~ /ready/ [{]" defaults.nginxConf == 1
+      && occurrences "return 403" defaults.nginxConf == 1
+      && occurrences "location \\^~ /ready/" (mkStack { exposeReadyToggle = true; }).nginxConf == 0;
+    "a non-boolean exposeReadyToggle is rejected" = rejects { exposeReadyToggle = "no"; };
     "the access log can be turned off" =
       occurrences "access_log off;" (mkStack { accessLog = false; }).nginxConf == 1;
 

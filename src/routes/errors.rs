@@ -11,13 +11,17 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
-/// Every route of this service answers GET and HEAD only.
+/// What every route answers, but the readiness switches.
 pub const ALLOWED_METHODS: &str = "GET, HEAD";
+/// What the readiness switches answer: they change state, so never GET.
+pub const POST_ONLY: &str = "POST";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    /// The `Allow` header of a 405.
+    allow: &'static str,
 }
 
 impl ApiError {
@@ -25,6 +29,7 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            allow: ALLOWED_METHODS,
         }
     }
 
@@ -65,7 +70,7 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status);
         response.content_type(ContentType::json());
         if self.status == StatusCode::METHOD_NOT_ALLOWED {
-            response.insert_header((header::ALLOW, ALLOWED_METHODS));
+            response.insert_header((header::ALLOW, self.allow));
         }
         response.body(serde_json::to_string(&body).expect("error bodies always serialise"))
     }
@@ -82,14 +87,26 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 
 /// Each resource's fallback service: the path exists, the method does not.
 pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        format!(
-            "method {} is not allowed on {}; allowed: {ALLOWED_METHODS}",
-            req.method(),
-            req.path()
-        ),
-    )
+    not_allowed(&req, ALLOWED_METHODS)
+}
+
+/// The fallback of the POST-only resources.
+pub async fn method_not_allowed_post_only(req: HttpRequest) -> HttpResponse {
+    not_allowed(&req, POST_ONLY)
+}
+
+fn not_allowed(req: &HttpRequest, allow: &'static str) -> HttpResponse {
+    ApiError {
+        allow,
+        ..ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "method {} is not allowed on {}; allowed: {allow}",
+                req.method(),
+                req.path()
+            ),
+        )
+    }
     .error_response()
 }
 

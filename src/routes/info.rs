@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective, ContentType, HeaderName};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ pub const MAX_WAIT: Duration = Duration::from_secs(10);
 #[derive(Deserialize)]
 struct InfoQuery {
     wait: Option<String>,
+    fail: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -51,9 +53,25 @@ struct PerRequest<'a> {
 pub async fn info(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let query = serde_urlencoded::from_str::<InfoQuery>(req.query_string())
         .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
-    if let Some(wait) = query.wait.as_deref() {
-        let delay = parse_wait(wait).map_err(ApiError::bad_request)?;
+    // Both are checked before either takes effect: a bad value costs no wait.
+    let delay = query.wait.as_deref().map(parse_wait).transpose();
+    let fail = query.fail.as_deref().map(parse_fail).transpose();
+    let (delay, fail) = (
+        delay.map_err(ApiError::bad_request)?,
+        fail.map_err(ApiError::bad_request)?,
+    );
+    // As whoami and podinfo do: the wait first, then the outcome, so a
+    // failure can also be a slow one.
+    if let Some(delay) = delay {
         actix_rt::time::sleep(delay).await;
+    }
+    if let Some(probability) = fail {
+        if fastrand::f64() < probability {
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("failed on purpose: fail={probability}"),
+            ));
+        }
     }
 
     let per_request = PerRequest {
@@ -116,6 +134,20 @@ fn merge_objects(head: &str, tail: &impl Serialize) -> Vec<u8> {
     body
 }
 
+/// Parses a `?fail=` value: the probability of a 500, a decimal from 0 to 1.
+pub fn parse_fail(value: &str) -> Result<f64, String> {
+    let out_of_range =
+        || format!("malformed fail {value:?}: expected a probability from 0 to 1, e.g. 0.25");
+    // f64's parser also takes "inf", "NaN" and exponents: only plain decimals here.
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(out_of_range());
+    }
+    match value.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(out_of_range()),
+    }
+}
+
 /// Parses a `?wait=` value: a whole number followed by `s`, `ms` or `us`,
 /// at most [`MAX_WAIT`].
 pub fn parse_wait(value: &str) -> Result<Duration, String> {
@@ -175,6 +207,25 @@ mod tests {
     fn wait_rejects_missing_or_unknown_units_and_signs() {
         for bad in ["", "250", "ms", "1m", "1h", "-1s", "1.5s", " 1s", "1s "] {
             assert!(parse_wait(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn fail_accepts_probabilities_from_0_to_1() {
+        assert_eq!(parse_fail("0"), Ok(0.0));
+        assert_eq!(parse_fail("0.25"), Ok(0.25));
+        assert_eq!(parse_fail("1"), Ok(1.0));
+        assert_eq!(parse_fail("1.0"), Ok(1.0));
+        assert_eq!(parse_fail(".5"), Ok(0.5));
+    }
+
+    #[test]
+    fn fail_rejects_out_of_range_and_non_decimal_values() {
+        for bad in [
+            "", "1.01", "2", "-0.1", "NaN", "inf", "1e-1", "0,5", "half", ".",
+        ] {
+            let e = parse_fail(bad).unwrap_err();
+            assert!(e.contains("from 0 to 1"), "{bad:?}: {e}");
         }
     }
 

@@ -10,7 +10,15 @@ async fn unknown_path_is_a_json_404() {
 #[tokio::test]
 async fn wrong_method_is_a_json_405_with_allow_header_on_every_route() {
     let app = spawn_app().await;
-    for path in ["/info", "/health", "/ready", "/metrics"] {
+    for path in [
+        "/",
+        "/info",
+        "/health",
+        "/ready",
+        "/metrics",
+        "/status/200",
+        "/openapi.json",
+    ] {
         for method in [
             reqwest::Method::POST,
             reqwest::Method::DELETE,

@@ -8,3 +8,4 @@ mod info;
 mod keep_alive;
 mod probes;
 mod shutdown;
+mod tools;

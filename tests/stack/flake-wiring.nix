@@ -48,6 +48,36 @@ let
     upperChars = lib.stringToCharacters "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     stringToCharacters = s: builtins.genList (i: builtins.substring i 1 s) (builtins.stringLength s);
     inherit replaceStrings;
+    any = builtins.any;
+    # A file set as the names it would keep, so the source filter can be read.
+    fileset = {
+      toSource = { root, fileset }: fileset;
+      unions = builtins.concatLists;
+      fileFilter =
+        predicate:
+        let
+          walk =
+            dir:
+            builtins.concatLists (
+              builtins.attrValues (
+                mapAttrs (
+                  name: type:
+                  if type == "directory" then
+                    walk (dir + "/${name}")
+                  else if predicate (fileOf name) then
+                    [ name ]
+                  else
+                    [ ]
+                ) (builtins.readDir dir)
+              )
+            );
+        in
+        walk;
+    };
+  };
+  fileOf = name: {
+    inherit name;
+    hasExt = ext: match ".*\\.${ext}" name != null;
   };
 
   # A stand-in takes exactly the argument names the real function takes (the
@@ -222,6 +252,8 @@ let
         craneScope pkgs (toolchain // overrides);
       # lib/cleanCargoSource.nix: `src:`, one path.
       cleanCargoSource = src: assert builtins.isPath src || throw "cleanCargoSource takes a path"; "${toString src}";
+      # lib/fileset/commonCargoSources.nix: `path:`; as the names it keeps.
+      fileset.commonCargoSources = path: assert builtins.isPath path || throw "commonCargoSources takes a path"; [ "Cargo.toml" "Cargo.lock" "*.rs" ];
       buildDepsOnly = args: craneFunction "buildDepsOnly" [
         "cargoBuildCommand" "cargoBuildExtraArgs" "cargoCheckCommand" "cargoCheckExtraArgs" "cargoExtraArgs"
         "cargoTestCommand" "cargoTestExtraArgs" "dummySrc" "outputs"
@@ -293,6 +325,8 @@ in
   crane = lib.genAttrs [ "x86_64-linux" "aarch64-linux" ] (
     system: lib.genAttrs [ "hostinfo" "clippy" "nextest" "rustfmt" ] (craneArgs system)
   );
+  # What of src/ (besides Rust and Cargo files) the package's source keeps.
+  packageSource = linux.default.args.src;
   # Every check and package evaluated through to its arguments: a missing or
   # misnamed argument anywhere fails here.
   wired = mapAttrs (_: outputs: builtins.deepSeq (mapAttrs (_: o: o.args or o) outputs) true) (
