@@ -65,13 +65,13 @@ pub async fn info(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     if let Some(delay) = delay {
         actix_rt::time::sleep(delay).await;
     }
-    if let Some(probability) = fail {
-        if fastrand::f64() < probability {
-            return Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("failed on purpose: fail={probability}"),
-            ));
-        }
+    if let Some(probability) = fail
+        && fastrand::f64() < probability
+    {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("failed on purpose: fail={probability}"),
+        ));
     }
 
     let per_request = PerRequest {
