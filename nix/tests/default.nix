@@ -57,6 +57,9 @@ let
     "nginx follows the replicas through DNS" =
       occurrences "server app:8000 resolve" defaults.nginxConf == 1
       && occurrences "resolver 127.0.0.11 valid=1s" defaults.nginxConf == 1;
+    "a GET that nginx could not place gets one more pass, not a 502" =
+      occurrences "error_page 502 = @again;" defaults.nginxConf == 1
+      && occurrences "location @again [{]" defaults.nginxConf == 1;
     "the benchmark location is there only when asked for" =
       occurrences "/_bench/ceiling" defaults.nginxConf == 0
       && occurrences "/_bench/ceiling" (mkStack { benchmarkLocation = true; }).nginxConf == 1;
