@@ -59,16 +59,17 @@ def command(peer: str, port: int, binary: str) -> tuple[list[str], dict]:
 
 
 def nginx_conf(listen: int, ports: list[int]) -> str:
-    """The stack's nginx.conf, its one `server … resolve` line replaced by one
-    static line per host process, with the same parameters."""
+    """The stack's nginx.conf, each `server … resolve` line (the replicas, and
+    the same as the panic backup) replaced by one static line per host
+    process, with the same parameters."""
     rendered = json.loads(subprocess.run(
         ["nix-instantiate", "--eval", "--strict", "--json", "nix/render.nix",
          "--argstr", "target", "compose",
          "--arg", "options", f"{{ lbPort = {listen}; benchmarkLocation = true; }}"],
         cwd=ROOT, capture_output=True, text=True, check=True).stdout)["nginx.conf"]
     line = re.compile(r"^(\s*)server \S+ resolve (.*);$", re.MULTILINE)
-    if len(line.findall(rendered)) != 1:
-        sys.exit("nginx.conf no longer has one `server … resolve` line in its upstream")
+    if not line.findall(rendered):
+        sys.exit("nginx.conf no longer has a `server … resolve` line in its upstream")
     return line.sub(lambda m: "\n".join(f"{m[1]}server 127.0.0.1:{p} {m[2]};" for p in ports),
                     rendered)
 

@@ -47,7 +47,7 @@ let
         stack = mkStack { appPort = 9000; };
       in
       stack.compose.services.app.environment.HOSTINFO_LISTEN == "0.0.0.0:9000"
-      && occurrences "server app:9000 resolve" stack.nginxConf == 1;
+      && occurrences "server app:9000 resolve max_fails" stack.nginxConf == 1;
 
     "a worker count reaches the replicas only when one is given" =
       (mkStack { appWorkers = 1; }).compose.services.app.environment.HOSTINFO_WORKERS == "1"
@@ -55,11 +55,13 @@ let
 
     "every placeholder in nginx.conf is filled" = occurrences "@[A-Za-z]+@" defaults.nginxConf == 0;
     "nginx follows the replicas through DNS" =
-      occurrences "server app:8000 resolve" defaults.nginxConf == 1
+      occurrences "server app:8000 resolve max_fails" defaults.nginxConf == 1
       && occurrences "resolver 127.0.0.11 valid=1s" defaults.nginxConf == 1;
     "a GET that nginx could not place gets one more pass, not a 502" =
       occurrences "error_page 502 = @again;" defaults.nginxConf == 1
       && occurrences "location @again [{]" defaults.nginxConf == 1;
+    "when every replica is benched, nginx tries them all again rather than answer 502" =
+      occurrences "server app:8000 resolve backup max_fails=0;" defaults.nginxConf == 1;
     "the benchmark location is there only when asked for" =
       occurrences "/_bench/ceiling" defaults.nginxConf == 0
       && occurrences "/_bench/ceiling" (mkStack { benchmarkLocation = true; }).nginxConf == 1;

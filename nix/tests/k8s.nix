@@ -178,9 +178,9 @@ let
 
     "nginx asks the cluster DNS for the headless Service" =
       occurrences "resolver kube-dns.kube-system.svc.cluster.local valid=1s" defaults.nginxConf == 1
-      && occurrences "server hostinfo-app.hostinfo.svc.cluster.local:8000 resolve" defaults.nginxConf == 1;
+      && occurrences "server hostinfo-app.hostinfo.svc.cluster.local:8000 resolve max_fails" defaults.nginxConf == 1;
     "the namespace and cluster domain reach nginx's names" =
-      occurrences "server hostinfo-app.shop.svc.k8s.example:8000 resolve"
+      occurrences "server hostinfo-app.shop.svc.k8s.example:8000 resolve max_fails"
         (mkK8s {
           namespace = "shop";
           clusterDomain = "k8s.example";

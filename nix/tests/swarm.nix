@@ -102,7 +102,7 @@ let
     "the declaration's replicas reach the app service" =
       app.deploy.replicas == 5 && (mkSwarm { replicas = 3; }).compose.services.app.deploy.replicas == 3;
     "nginx resolves every task, not a virtual IP" =
-      app.deploy.endpoint_mode == "dnsrr" && occurrences "server app:8000 resolve" defaults.nginxConf == 1;
+      app.deploy.endpoint_mode == "dnsrr" && occurrences "server app:8000 resolve max_fails" defaults.nginxConf == 1;
     "nginx.conf is compose's own" = defaults.nginxConf == (mkStack { }).nginxConf;
     "updates go one task at a time, the new one healthy first, and roll back" =
       app.deploy.update_config == {
