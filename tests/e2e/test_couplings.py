@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import stack
-from harness import RunningStack
+from conftest import compose_stack
 
 # Docker's grace period here; the replicas drain for 2 s of it (nix/stack.nix).
 GRACE = 4
@@ -31,17 +30,8 @@ OPTIONS = (f'{{ stopGracePeriod = "{GRACE}s"; readTimeout = "10s"; nextUpstreamT
 
 @pytest.fixture(scope="module")
 def short_grace_stack():
-    project = os.environ.get("HOSTINFO_E2E_PROJECT", "hostinfo-e2e") + "-grace"
-    port = stack.free_port()
-    env = {**os.environ, "IMAGES": "local", "HOSTINFO_PROJECT": project,
-           "HOSTINFO_PORT": str(port), "STACK_OPTIONS": OPTIONS}
-    started = RunningStack(project, port, env)
-    started.just("down")  # whatever an earlier, interrupted run left
-    try:
-        started.just("up", "2")
+    with compose_stack("-grace", 2, OPTIONS) as started:
         yield started
-    finally:
-        started.just("down", check=False)
 
 
 def request(port: int, path: str, headers: dict | None = None):

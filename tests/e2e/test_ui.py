@@ -23,7 +23,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 import stack
-from conftest import Stack
+from conftest import compose_stack
 from harness import served_by, wait_until
 
 RESULTS = stack.ROOT / "results"
@@ -39,18 +39,8 @@ PANEL = """return {
 @pytest.fixture(scope="module")
 def running_stack():
     """A stack of this module's own, brought up and removed with `just`."""
-    project = os.environ.get("HOSTINFO_E2E_PROJECT", "hostinfo-e2e") + "-ui"
-    port = stack.free_port()
-    env = {**os.environ, "IMAGES": "local", "HOSTINFO_PROJECT": project,
-           "HOSTINFO_PORT": str(port)}
-    env.pop("STACK_OPTIONS", None)
-    started = Stack(project, port, env)
-    started.just("down")
-    try:
-        started.just("up", "5")
+    with compose_stack("-ui", 5) as started:
         yield started
-    finally:
-        started.just("down", check=False)
 
 
 @pytest.fixture(scope="module")
