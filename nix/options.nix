@@ -108,19 +108,7 @@ rec {
       ) (defaults // intersectAttrs defaults options);
 
   # "10s" -> 10, rounding up: a grace period must not come out shorter.
-  seconds =
-    duration:
-    let
-      parts = durationParts duration;
-      n = fromJSON (head parts);
-    in
-    {
-      ms = (n + 999) / 1000;
-      s = n;
-      m = n * 60;
-      h = n * 3600;
-    }
-    .${elemAt parts 1};
+  seconds = duration: (milliseconds duration + 999) / 1000;
 
   # "2500ms" -> 2500: for a time that must not come out longer, such as the
   # part of a grace period a replica may spend draining.

@@ -10,7 +10,7 @@
   settings,
 }:
 let
-  inherit (import ./options.nix) fail milliseconds show;
+  inherit (import ./options.nix) fail milliseconds seconds show;
 
   # The replica must stop draining before Docker (or the kubelet, after its
   # preStop pause) kills it: its workers look once a second whether they are
@@ -24,7 +24,7 @@ let
   # would, so it never sends a request on a connection being closed.
   keepAliveMargin = 1;
   # Rounded up: the replica's side must not come out shorter.
-  keepAliveSeconds = (milliseconds settings.appKeepAlive + 999) / 1000;
+  keepAliveSeconds = seconds settings.appKeepAlive;
 
   # The service takes 0 to 3600 s of drain and 1 to 3600 s of keep-alive
   # (src/config.rs); a drain of 0 would drop every request in flight.
