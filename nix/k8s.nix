@@ -2,88 +2,23 @@
 #
 # Builtins only, like nix/stack.nix: `nix build .#k8s` writes `files`, and a
 # bare `nix-instantiate --eval --strict --json` renders them anywhere. Takes
-# the stack's options plus the few below that only Kubernetes has.
+# the stack's options plus the few that only Kubernetes has
+# (nix/k8s-options.nix); the Deployments are nix/k8s-workload.nix's, the
+# objects around them are here.
 options:
 let
-  inherit (builtins)
-    attrNames
-    deepSeq
-    filter
-    fromJSON
-    hashString
-    head
-    isString
-    match
-    removeAttrs
-    seq
-    stringLength
-    toJSON
-    ;
-  inherit (import ./options.nix)
-    count
-    fail
-    matching
-    oneOf
-    quantity
-    seconds
-    show
-    validate
-    ;
+  inherit (builtins) deepSeq seq toJSON;
+  inherit (import ./options.nix) extend;
 
-  defaults = {
-    # The namespace the stack owns: created with it, held to the restricted
-    # Pod Security Standard, and removed with it.
-    namespace = "hostinfo";
-    # nginx's resolver uses no search list, so it needs names in full.
-    clusterDomain = "cluster.local";
-    # Two, so that a node drain or an evicted pod never leaves the Service
-    # without nginx; each is stateless and finds the replicas by itself.
-    lbReplicas = 2;
-    # ClusterIP (port-forward, an Ingress), NodePort or LoadBalancer.
-    serviceType = "ClusterIP";
-    # How long a terminating pod keeps serving before its SIGTERM: the
-    # longest a removed endpoint can still be seen, that is CoreDNS's record
-    # TTL (5 s unless the cluster says otherwise), then nginx's `valid=`, plus
-    # a second for the EndpointSlice to reach DNS.
-    drainSeconds = coreDnsTtl + seconds stack.settings.resolverValid + 1;
+  # The Kubernetes options checked here, the rest by stack.nix.
+  extended = extend {
+    prefix = "hostinfo k8s:";
+    base = import ./stack-options.nix;
+    extra = import ./k8s-options.nix stack.settings;
+    forbidden.appHost = "nginx asks for the headless Service ${names.app}";
+    inherit options;
   };
-  coreDnsTtl = 5;
-
-  dnsLabel = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-  types = {
-    namespace = {
-      check = v: isString v && match dnsLabel v != null && stringLength v <= 63;
-      expected = "a DNS label (lower-case letters, digits and '-', at most 63 characters)";
-    };
-    clusterDomain = matching "${dnsLabel}(\\.${dnsLabel})*" "a DNS domain such as cluster.local";
-    lbReplicas = count 1;
-    serviceType = oneOf serviceTypes;
-    # Kubernetes before 1.33 rejects a sleep of 0 seconds.
-    drainSeconds = count 1;
-  };
-  serviceTypes = [
-    "ClusterIP"
-    "NodePort"
-    "LoadBalancer"
-  ];
-
-  prefix = "hostinfo k8s:";
-
-  # Checked here rather than left to stack.nix, so that the list of known
-  # options a typo is met with has the Kubernetes ones in it.
-  known =
-    filter (name: name != "appHost") (attrNames (import ./stack.nix { }).settings)
-    ++ attrNames defaults;
-
-  stackOptions = removeAttrs options (attrNames defaults);
-
-  k =
-    if stackOptions ? appHost then
-      fail prefix "option 'appHost' cannot be set: nginx asks for the headless Service ${names.app}, got ${show stackOptions.appHost}"
-    else
-      validate {
-        inherit prefix defaults types options known;
-      };
+  k = extended.settings;
 
   # The cluster DNS by name, which nginx resolves once at start through the
   # pod's resolv.conf: portable, where its ClusterIP differs per cluster. A
@@ -92,7 +27,7 @@ let
     {
       resolver = "kube-dns.kube-system.svc.${k.clusterDomain}";
     }
-    // stackOptions
+    // extended.stackOptions
     // {
       inherit appHost;
     }
@@ -107,12 +42,6 @@ let
     lb = "${images.app.name}-lb";
   };
   appHost = "${names.app}.${k.namespace}.svc.${k.clusterDomain}";
-
-  # The tmpfs compose gives nginx, so both targets give it the same room.
-  tmpSize = stack.settings.lbTmpSize;
-
-  uid = v: fromJSON (head (match "([0-9]+):[0-9]+" v));
-  gid = v: fromJSON (head (match "[0-9]+:([0-9]+)" v));
 
   selector = component: {
     "app.kubernetes.io/name" = images.app.name;
@@ -143,112 +72,12 @@ let
     )
   ];
 
-  # Pod and container settings of both Deployments: what compose's
-  # read_only, cap_drop, no-new-privileges and user say, and what the
-  # restricted Pod Security Standard asks for.
-  deployment =
-    {
-      component,
-      replicas,
-      annotations ? { },
-      container,
-      volumes ? [ ],
-    }:
-    {
-      apiVersion = "apps/v1";
-      kind = "Deployment";
-      metadata = metadata component;
-      spec = {
-        inherit replicas;
-        selector.matchLabels = selector component;
-        # Full capacity throughout a rollout: a new pod first, then an old one goes.
-        strategy = {
-          type = "RollingUpdate";
-          rollingUpdate = {
-            maxSurge = 1;
-            maxUnavailable = 0;
-          };
-        };
-        template = {
-          metadata = {
-            labels = labels component;
-          }
-          // (if annotations == { } then { } else { inherit annotations; });
-          spec = {
-            # Neither talks to the API server, and the environment is
-            # exactly what compose gives, without service-link variables.
-            automountServiceAccountToken = false;
-            enableServiceLinks = false;
-            # preStop drain, then the same time to finish as compose's
-            # stop_grace_period gives after SIGTERM.
-            terminationGracePeriodSeconds = k.drainSeconds + seconds s.stopGracePeriod;
-            securityContext = {
-              runAsNonRoot = true;
-              runAsUser = uid images.${component}.user;
-              runAsGroup = gid images.${component}.user;
-              fsGroup = gid images.${component}.user;
-              seccompProfile.type = "RuntimeDefault";
-            };
-            # Spread over nodes where there are several, so one node lost is
-            # not every replica lost.
-            topologySpreadConstraints = [
-              {
-                maxSkew = 1;
-                topologyKey = "kubernetes.io/hostname";
-                whenUnsatisfiable = "ScheduleAnyway";
-                labelSelector.matchLabels = selector component;
-              }
-            ];
-            containers = [
-              (
-                {
-                  name = component;
-                  # A node pulls an image only when it lacks it: by digest
-                  # (`registry`) it cannot change, and by tag it was loaded
-                  # by hand (see README, "On several machines").
-                  imagePullPolicy = "IfNotPresent";
-                  securityContext = {
-                    readOnlyRootFilesystem = true;
-                    allowPrivilegeEscalation = false;
-                    capabilities.drop = [ "ALL" ];
-                  };
-                  # The image has no shell, so no `exec: sleep`: the kubelet
-                  # sleeps (Kubernetes >= 1.30) while endpoint removal reaches
-                  # DNS, nginx and kube-proxy. The stop signal after it is
-                  # the image's own (SIGQUIT for nginx), which containerd and
-                  # CRI-O honour.
-                  lifecycle.preStop.sleep.seconds = k.drainSeconds;
-                }
-                // container
-              )
-            ];
-          }
-          // (if volumes == [ ] then { } else { inherit volumes; });
-        };
-      };
-    };
-
-  # Memory is a hard limit in compose; the same request reserves it. Compose
-  # sizes are binary ("64m" is 64 MiB), and so is the quantity ("64Mi").
-  memory = size: {
-    requests.memory = quantity size;
-    limits.memory = quantity size;
+  deployments = import ./k8s-workload.nix {
+    inherit stack names metadata labels selector http;
+    settings = s // k;
   };
 
-  hc = images.app.healthcheck;
-  # Docker's interval, timeout and retries. Its start period needs no
-  # startupProbe: the binary serves within milliseconds of its start.
-  probe = path: {
-    httpGet = {
-      inherit path;
-      port = s.appPort;
-    };
-    periodSeconds = hc.intervalSeconds;
-    timeoutSeconds = hc.timeoutSeconds;
-    failureThreshold = hc.retries;
-  };
-
-  nginxConf = stack.nginxConf;
+  inherit (stack) nginxConf;
 
   namespace = {
     apiVersion = "v1";
@@ -260,22 +89,6 @@ let
         "pod-security.kubernetes.io/enforce" = "restricted";
         "pod-security.kubernetes.io/enforce-version" = "latest";
       };
-    };
-  };
-
-  appDeployment = deployment {
-    component = "app";
-    inherit (s) replicas;
-    container = {
-      image = s.appImage;
-      ports = http { containerPort = s.appPort; };
-      env = map (name: {
-        inherit name;
-        value = stack.compose.services.app.environment.${name};
-      }) (attrNames stack.compose.services.app.environment);
-      resources = memory s.appMemory;
-      livenessProbe = probe "/health";
-      readinessProbe = probe "/ready";
     };
   };
 
@@ -313,57 +126,6 @@ let
     data."nginx.conf" = nginxConf;
   };
 
-  lbDeployment = deployment {
-    component = "lb";
-    replicas = k.lbReplicas;
-    # A changed nginx.conf changes the pod template, so `kubectl apply` rolls
-    # nginx; that is also why a subPath mount, which never updates, is fine.
-    annotations."checksum/nginx.conf" = hashString "sha256" nginxConf;
-    container = {
-      image = s.lbImage;
-      ports = http { containerPort = s.lbPort; };
-      resources = memory s.lbMemory;
-      # nginx has no health endpoint of its own, and `/` would tie its
-      # liveness to the replicas': the listening socket is what is checked.
-      livenessProbe = {
-        tcpSocket.port = s.lbPort;
-        periodSeconds = hc.intervalSeconds;
-        timeoutSeconds = hc.timeoutSeconds;
-        failureThreshold = hc.retries;
-      };
-      readinessProbe = {
-        tcpSocket.port = s.lbPort;
-        periodSeconds = hc.intervalSeconds;
-      };
-      volumeMounts = [
-        {
-          name = "config";
-          mountPath = images.lb.config;
-          subPath = "nginx.conf";
-          readOnly = true;
-        }
-        {
-          name = "tmp";
-          mountPath = "/tmp";
-        }
-      ];
-    };
-    volumes = [
-      {
-        name = "config";
-        configMap.name = names.lb;
-      }
-      {
-        name = "tmp";
-        # tmpfs, as in compose; it counts against the memory limit there too.
-        emptyDir = {
-          medium = "Memory";
-          sizeLimit = quantity tmpSize;
-        };
-      }
-    ];
-  };
-
   lbService = {
     apiVersion = "v1";
     kind = "Service";
@@ -384,8 +146,8 @@ let
     lbConfig
     appService
     lbService
-    appDeployment
-    lbDeployment
+    deployments.app
+    deployments.lb
     (disruptionBudget "app")
     (disruptionBudget "lb")
   ];

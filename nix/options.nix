@@ -14,6 +14,7 @@ let
     isString
     mapAttrs
     match
+    removeAttrs
     toJSON
     ;
 
@@ -80,32 +81,74 @@ rec {
     expected = ''null or a registry host[:port][/path] such as "registry.example.com" or "127.0.0.1:5000/hostinfo"'';
   };
 
-  # `defaults`, with the `options` given for them, each checked against its
-  # type, or a throw naming the first option not `known`. Lazy: an option is
-  # checked when it is read, so the caller forces the result (deepSeq) where
-  # every option must be checked. Options `known` but not in `defaults` are
-  # left to the caller.
+  # An option is declared once, as a record: its `default`, its `type` (one
+  # of the above) and a one-line `description` for the README's tables
+  # (nix/docs.nix). `defaultText` words a default that follows other
+  # options; an `internal` option is one no person sets, left out of the docs.
+
+  # The `records`' defaults, with the `options` given for them, each checked
+  # against its type, or a throw naming the first option not `known`. Lazy: an
+  # option is checked when it is read, so the caller forces the result
+  # (deepSeq) where every option must be checked. Options `known` but not in
+  # `records` are left to the caller.
   validate =
     {
       prefix,
-      defaults,
-      types,
+      records,
       options,
-      known ? attrNames defaults,
+      known ? attrNames records,
     }:
     let
       unknown = filter (name: !(elem name known)) (attrNames options);
+      defaults = mapAttrs (_: record: record.default) records;
+      checked =
+        name: value:
+        if records.${name}.type.check value then
+          value
+        else
+          fail prefix "option '${name}' must be ${records.${name}.type.expected}, got ${show value}";
     in
     if unknown != [ ] then
       fail prefix "unknown option '${head unknown}' (known options: ${concatStringsSep ", " known})"
     else
-      mapAttrs (
-        name: value:
-        if types.${name}.check value then
-          value
-        else
-          fail prefix "option '${name}' must be ${types.${name}.expected}, got ${show value}"
-      ) (defaults // intersectAttrs defaults options);
+      mapAttrs checked (defaults // intersectAttrs records options);
+
+  # A target's own options (`extra`, records) on top of the stack's (`base`),
+  # checked here so that a typo is met with every option the target knows.
+  # `forbidden`: stack options the target sets itself (name -> why);
+  # `fixed`: ones it takes at one value only (name -> { value; why; }).
+  # Gives the target's `settings`, and the `stackOptions` for stack.nix,
+  # which checks those.
+  extend =
+    {
+      prefix,
+      base,
+      extra,
+      forbidden ? { },
+      fixed ? { },
+      options,
+    }:
+    let
+      stackOptions = removeAttrs options (attrNames extra);
+      given = filter (name: stackOptions ? ${name});
+      refused = given (attrNames forbidden);
+      unfixed = filter (name: stackOptions.${name} != fixed.${name}.value) (given (attrNames fixed));
+      name = head (refused ++ unfixed);
+      value = show stackOptions.${name};
+    in
+    if refused != [ ] then
+      fail prefix "option '${name}' cannot be set: ${forbidden.${name}}, got ${value}"
+    else if unfixed != [ ] then
+      fail prefix "option '${name}' cannot be ${value}: ${fixed.${name}.why}"
+    else
+      {
+        inherit stackOptions;
+        settings = validate {
+          inherit prefix options;
+          records = extra;
+          known = filter (name: !(forbidden ? ${name})) (attrNames base) ++ attrNames extra;
+        };
+      };
 
   # "10s" -> 10, rounding up: a grace period must not come out shorter.
   seconds = duration: (milliseconds duration + 999) / 1000;

@@ -13,124 +13,12 @@ let
     replaceStrings
     toJSON
     ;
-  inherit (import ./options.nix)
-    count
-    duration
-    flag
-    matching
-    nonEmptyString
-    port
-    registry
-    size
-    validate
-    workers
-    ;
+  inherit (import ./options.nix) validate;
 
   images = import ./images.nix { };
 
-  defaults = {
-    # Replicas of the service behind nginx.
-    replicas = 5;
-    appImage = "${images.app.name}:${images.app.tag}";
-    appPort = images.app.port;
-    # RUST_LOG of every replica. nginx's access log already has a line for
-    # every request, naming the replica that served it; the replicas' own
-    # lines, one more per request through Docker's log driver, halved the
-    # load-balanced throughput on 2 cores (`just bench`, back to back: 8.2k
-    # vs 14.8k req/s). "info" turns them on.
-    logLevel = "warn";
-    # Worker threads per replica: "auto" is one per core the replica may use.
-    appWorkers = "auto";
-    appMemory = "64m";
-    appPids = 64;
-    lbImage = "${images.lb.name}:${images.lb.tag}";
-    lbPort = images.lb.port;
-    lbMemory = "128m";
-    lbPids = 256;
-    # Room for nginx's pid file and temp files: the one writable path.
-    lbTmpSize = "16m";
-    # Where the stack is published on the host: loopback unless asked.
-    publishAddress = "127.0.0.1";
-    publishPort = names.defaults.publishPort;
-    # How long a container may drain after SIGTERM before it is killed. The
-    # replicas drain for this less a margin (HOSTINFO_SHUTDOWN_TIMEOUT, nix/timeouts.nix).
-    stopGracePeriod = "10s";
-    # How long a replica keeps an idle connection from nginx open
-    # (HOSTINFO_KEEP_ALIVE, whole seconds); nginx lets go a margin
-    # sooner. 5 s is actix-web's own default.
-    appKeepAlive = "5s";
-
-    nginxWorkers = "auto";
-    # The DNS server nginx asks, and the name it asks for to find every
-    # replica: Docker's embedded DNS and the compose service by default.
-    resolver = "127.0.0.11";
-    appHost = appService;
-    # Idle upstream connections each nginx worker keeps open.
-    keepalive = 64;
-    connectTimeout = "250ms";
-    # Longest a replica may take to answer before the request moves on.
-    readTimeout = "2s";
-    # How many replicas one request may try: 0 is each of them at most once,
-    # so a request fails only when every replica did (or the timeout below).
-    nextUpstreamTries = 0;
-    nextUpstreamTimeout = "3s";
-    maxFails = 1;
-    failTimeout = "5s";
-    resolverValid = "1s";
-    maxBodySize = "16k";
-    accessLog = true;
-    # nginx answering by itself at /_bench/ceiling: the benchmark's ceiling.
-    benchmarkLocation = false;
-
-    # Where every node pulls both images from, by digest (host[:port][/path]);
-    # null: the images are loaded into each node by hand, named by tag.
-    registry = null;
-    # What `just push` wrote to .stack/digests.json (nix/render.nix reads it):
-    # the registry pushed to and each image's digest.
-    digests = null;
-    # Pass POST /ready/disable and /ready/enable from the published port to
-    # the replicas; by default nginx answers them 403 itself.
-    exposeReadyToggle = false;
-  };
-
-  # What each option must be: the types are nix/options.nix's.
-  image = nonEmptyString "an image reference such as name:tag";
-  types = {
-    replicas = count 1;
-    appImage = image;
-    appPort = port;
-    logLevel = nonEmptyString "a RUST_LOG filter such as info or hostinfo=debug";
-    appMemory = size;
-    appPids = count 16;
-    lbImage = image;
-    lbPort = port;
-    lbMemory = size;
-    lbPids = count 16;
-    lbTmpSize = size;
-    publishAddress =
-      matching "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+" "an IPv4 address such as 127.0.0.1 or 0.0.0.0";
-    publishPort = port;
-    stopGracePeriod = duration;
-    appKeepAlive = duration;
-    resolver = nonEmptyString "a DNS server address or name";
-    appHost = nonEmptyString "a DNS name";
-    nginxWorkers = workers;
-    appWorkers = workers;
-    keepalive = count 1;
-    connectTimeout = duration;
-    readTimeout = duration;
-    nextUpstreamTries = count 0;
-    nextUpstreamTimeout = duration;
-    maxFails = count 0;
-    failTimeout = duration;
-    resolverValid = duration;
-    maxBodySize = size;
-    accessLog = flag;
-    benchmarkLocation = flag;
-    inherit registry;
-    inherit (pushed) digests;
-    exposeReadyToggle = flag;
-  };
+  # Each option's default, type and description: nix/stack-options.nix.
+  records = import ./stack-options.nix;
 
   names = fromTOML (readFile ./names.toml);
   appService = names.services.app;
@@ -138,7 +26,7 @@ let
 
   prefix = "hostinfo stack:";
   checked = validate {
-    inherit prefix defaults types options;
+    inherit prefix records options;
   };
 
   # HOSTINFO_SHUTDOWN_TIMEOUT, HOSTINFO_KEEP_ALIVE and nginx's upstream

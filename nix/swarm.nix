@@ -3,15 +3,13 @@
 # Builtins only, like nix/stack.nix: a bare `nix-instantiate --eval --strict
 # --json` renders `files` anywhere. Each service is compose's, less the keys
 # swarm ignores or rejects, plus their swarm form under `deploy`, `volumes`
-# and `configs`. Takes the stack's options plus the few below that only
-# swarm has.
+# and `configs`. Takes the stack's options plus the few that only swarm
+# has (nix/swarm-options.nix).
 options:
 let
   inherit (builtins)
-    attrNames
     deepSeq
     elemAt
-    filter
     fromTOML
     hashString
     head
@@ -23,67 +21,28 @@ let
     substring
     toJSON
     ;
-  inherit (import ./options.nix)
-    bytes
-    duration
-    fail
-    oneOf
-    show
-    validate
-    ;
+  inherit (import ./options.nix) bytes extend;
 
-  hc = stack.images.app.healthcheck;
   # The service names compose has, read from their one home.
   inherit (fromTOML (readFile ./names.toml)) services;
 
-  defaults = {
-    # How long swarm watches each updated task for a failure: long enough for
-    # the health check to fail `retries` times in a row.
-    updateMonitor = "${toString (hc.intervalSeconds * hc.retries)}s";
-    # What a failed update does: go back to the previous spec by default.
-    updateFailureAction = "rollback";
-    # Where nginx's port is published: `host`, straight into the nginx task
-    # on its node, or `ingress`, the routing mesh on every node, which needs
-    # IPVS in the kernel (some VM kernels lack it). Both bind every address.
-    publishMode = "host";
-  };
-
-  failureActions = [
-    "rollback"
-    "pause"
-    "continue"
-  ];
-  publishModes = [
-    "ingress"
-    "host"
-  ];
-  types = {
-    updateMonitor = duration;
-    updateFailureAction = oneOf failureActions;
-    publishMode = oneOf publishModes;
-  };
-
-  prefix = "hostinfo swarm:";
-
-  # Checked here rather than left to stack.nix, so that the list of known
-  # options a typo is met with has the swarm ones in it.
-  known = filter (name: name != "appHost") (attrNames (import ./stack.nix { }).settings) ++ attrNames defaults;
-
-  stackOptions = removeAttrs options (attrNames defaults);
-
-  w =
-    if stackOptions ? appHost then
-      fail prefix "option 'appHost' cannot be set: nginx asks for the service name, which resolves to every task (endpoint_mode dnsrr), got ${show stackOptions.appHost}"
+  # The swarm options checked here, the rest by stack.nix.
+  extended = extend {
+    prefix = "hostinfo swarm:";
+    base = import ./stack-options.nix;
+    extra = import ./swarm-options.nix;
+    forbidden.appHost = "nginx asks for the service name, which resolves to every task (endpoint_mode dnsrr)";
     # Swarm publishes on every interface of every node: asking for one
     # address must not quietly give all of them.
-    else if stackOptions ? publishAddress && stackOptions.publishAddress != "0.0.0.0" then
-      fail prefix "option 'publishAddress' cannot be ${show stackOptions.publishAddress}: swarm publishes on every interface (0.0.0.0); put a firewall in front to narrow it"
-    else
-      validate {
-        inherit prefix defaults types options known;
-      };
+    fixed.publishAddress = {
+      value = "0.0.0.0";
+      why = "swarm publishes on every interface (0.0.0.0); put a firewall in front to narrow it";
+    };
+    inherit options;
+  };
+  w = extended.settings;
 
-  stack = import ./stack.nix stackOptions;
+  stack = import ./stack.nix extended.stackOptions;
   s = stack.settings;
   composeServices = stack.compose.services;
 

@@ -1,0 +1,219 @@
+# The stack's options, one record each: what nix/stack.nix takes, and what swarm and Kubernetes extend.
+#
+# Builtins only, like nix/stack.nix. A record is { default; type;
+# description; }, its type one of nix/options.nix's, which checks it.
+let
+  inherit (builtins) fromTOML readFile;
+  inherit (import ./options.nix)
+    count
+    duration
+    flag
+    matching
+    nonEmptyString
+    port
+    registry
+    size
+    workers
+    ;
+
+  images = import ./images.nix { };
+  names = fromTOML (readFile ./names.toml);
+  image = nonEmptyString "an image reference such as name:tag";
+in
+{
+  # Replicas of the service behind nginx.
+  replicas = {
+    default = 5;
+    type = count 1;
+    description = "replicas behind nginx (`just up N`, `just scale N`)";
+  };
+  appImage = {
+    default = "${images.app.name}:${images.app.tag}";
+    type = image;
+    description = "the replicas' image, from `nix/images.nix` (by digest with `registry`)";
+  };
+  appPort = {
+    default = images.app.port;
+    type = port;
+    description = "the replicas' port inside their containers (unprivileged)";
+  };
+  # RUST_LOG of every replica. nginx's access log already has a line for
+  # every request, naming the replica that served it; the replicas' own
+  # lines, one more per request through Docker's log driver, halved the
+  # load-balanced throughput on 2 cores (`just bench`, back to back: 8.2k
+  # vs 14.8k req/s). "info" turns them on.
+  logLevel = {
+    default = "warn";
+    type = nonEmptyString "a RUST_LOG filter such as info or hostinfo=debug";
+    description = "the replicas' `RUST_LOG`; `\"info\"` adds their access log (nginx logs every request already)";
+  };
+  # Worker threads per replica: "auto" is one per core the replica may use.
+  appWorkers = {
+    default = "auto";
+    type = workers;
+    description = "worker threads per replica (`\"auto\"`: one per core it may use)";
+  };
+  appMemory = {
+    default = "64m";
+    type = size;
+    description = "each replica's memory limit";
+  };
+  appPids = {
+    default = 64;
+    type = count 16;
+    description = "each replica's process (and thread) limit";
+  };
+  lbImage = {
+    default = "${images.lb.name}:${images.lb.tag}";
+    type = image;
+    description = "nginx's image, from `nix/images.nix` (by digest with `registry`)";
+  };
+  lbPort = {
+    default = images.lb.port;
+    type = port;
+    description = "nginx's port inside its container (unprivileged)";
+  };
+  lbMemory = {
+    default = "128m";
+    type = size;
+    description = "nginx's memory limit";
+  };
+  lbPids = {
+    default = 256;
+    type = count 16;
+    description = "nginx's process limit";
+  };
+  # Room for nginx's pid file and temp files: the one writable path.
+  lbTmpSize = {
+    default = "16m";
+    type = size;
+    description = "the size of nginx's `/tmp` tmpfs, its one writable path";
+  };
+  # Where the stack is published on the host: loopback unless asked.
+  publishAddress = {
+    default = "127.0.0.1";
+    type = matching "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+" "an IPv4 address such as 127.0.0.1 or 0.0.0.0";
+    description = "the host address nginx is published on; nothing else is published";
+  };
+  publishPort = {
+    default = names.defaults.publishPort;
+    type = port;
+    description = "the host port nginx is published on (`HOSTINFO_PORT`)";
+  };
+  # How long a container may drain after SIGTERM before it is killed. The
+  # replicas drain for this less a margin (HOSTINFO_SHUTDOWN_TIMEOUT, nix/timeouts.nix).
+  stopGracePeriod = {
+    default = "10s";
+    type = duration;
+    description = "time to drain after SIGTERM before a kill; the replicas drain for it less 2 s (`HOSTINFO_SHUTDOWN_TIMEOUT`), so at least `\"3s\"`";
+  };
+  # How long a replica keeps an idle connection from nginx open
+  # (HOSTINFO_KEEP_ALIVE, whole seconds); nginx lets go a margin
+  # sooner. 5 s is actix-web's own default.
+  appKeepAlive = {
+    default = "5s";
+    type = duration;
+    description = "the replicas' idle keep-alive (`HOSTINFO_KEEP_ALIVE`); nginx's upstream `keepalive_timeout` is 1 s less";
+  };
+
+  nginxWorkers = {
+    default = "auto";
+    type = workers;
+    description = "nginx worker processes (`\"auto\"`: one per core)";
+  };
+  # The DNS server nginx asks, and the name it asks for to find every
+  # replica: Docker's embedded DNS and the compose service by default.
+  resolver = {
+    default = "127.0.0.11";
+    type = nonEmptyString "a DNS server address or name";
+    description = "the DNS server nginx asks for the replicas' addresses";
+  };
+  appHost = {
+    default = names.services.app;
+    type = nonEmptyString "a DNS name";
+    description = "the name nginx looks up to find every replica";
+  };
+  # Idle upstream connections each nginx worker keeps open.
+  keepalive = {
+    default = 64;
+    type = count 1;
+    description = "idle upstream connections per nginx worker";
+  };
+  connectTimeout = {
+    default = "250ms";
+    type = duration;
+    description = "how long a replica may take to accept a connection";
+  };
+  # Longest a replica may take to answer before the request moves on.
+  readTimeout = {
+    default = "2s";
+    type = duration;
+    description = "how long a replica may take to answer before the request moves on";
+  };
+  # How many replicas one request may try: 0 is each of them at most once,
+  # so a request fails only when every replica did (or the timeout below).
+  nextUpstreamTries = {
+    default = 0;
+    type = count 0;
+    description = "how many replicas one request may try (0: each replica at most once)";
+  };
+  nextUpstreamTimeout = {
+    default = "3s";
+    type = duration;
+    description = "how long one request may spend trying replicas";
+  };
+  maxFails = {
+    default = 1;
+    type = count 0;
+    description = "failed attempts after which nginx skips a replica (passive health; 0: never)";
+  };
+  failTimeout = {
+    default = "5s";
+    type = duration;
+    description = "how long a replica that failed is skipped";
+  };
+  resolverValid = {
+    default = "1s";
+    type = duration;
+    description = "how often nginx looks the replicas up again";
+  };
+  maxBodySize = {
+    default = "16k";
+    type = size;
+    description = "the largest request body (`/info` takes none)";
+  };
+  accessLog = {
+    default = true;
+    type = flag;
+    description = "nginx's access log (buffered) with upstream address and times";
+  };
+  # nginx answering by itself at /_bench/ceiling: the benchmark's ceiling.
+  benchmarkLocation = {
+    default = false;
+    type = flag;
+    description = "`/_bench/ceiling`, nginx answering alone, for `just bench`";
+  };
+
+  # Where every node pulls both images from, by digest (host[:port][/path]);
+  # null: the images are loaded into each node by hand, named by tag.
+  registry = {
+    default = null;
+    type = registry;
+    description = "where every node pulls both images from, by digest, after `just push`; `null`: loaded by hand, by tag";
+  };
+  # What `just push` wrote to .stack/digests.json (nix/render.nix reads it):
+  # the registry pushed to and each image's digest.
+  digests = {
+    default = null;
+    type = (import ./registry.nix).digests;
+    description = "what `just push` wrote to `.stack/digests.json`, read by `nix/render.nix`";
+    internal = true;
+  };
+  # Pass POST /ready/disable and /ready/enable from the published port to
+  # the replicas; by default nginx answers them 403 itself.
+  exposeReadyToggle = {
+    default = false;
+    type = flag;
+    description = "pass `POST /ready/disable` and `/ready/enable` through nginx; by default nginx answers `/ready/*` with 403";
+  };
+}
