@@ -8,6 +8,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CacheControl, CacheDirective, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
+use jiff::SignedDuration;
 use serde::Deserialize;
 
 use super::errors::ApiError;
@@ -70,25 +71,15 @@ pub fn parse_fail(value: &str) -> Result<f64, String> {
     }
 }
 
-/// Parses a `?wait=` value: a whole number followed by `s`, `ms` or `us`,
-/// at most [`MAX_WAIT`].
+/// Parses a `?wait=` value: a duration as jiff reads one, in its friendly
+/// format (`250ms`, `1.5s`, `2s 500ms`, `1500us`) or in ISO 8601
+/// (`PT0.25S`), from zero to [`MAX_WAIT`].
 pub fn parse_wait(value: &str) -> Result<Duration, String> {
-    let digits_end = value
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(value.len());
-    let (number, unit) = value.split_at(digits_end);
-    let malformed = || {
-        format!(
-            "malformed wait {value:?}: expected a whole number with unit s, ms or us, e.g. 250ms"
-        )
-    };
-    let number: u64 = number.parse().map_err(|_| malformed())?;
-    let delay = match unit {
-        "s" => Duration::from_secs(number),
-        "ms" => Duration::from_millis(number),
-        "us" => Duration::from_micros(number),
-        _ => return Err(malformed()),
-    };
+    let delay: SignedDuration = value.parse().map_err(|_| {
+        format!("malformed wait {value:?}: expected a duration such as 250ms, 1.5s or 2s 500ms")
+    })?;
+    let delay = Duration::try_from(delay)
+        .map_err(|_| format!("wait {value:?} is negative: at least 0s"))?;
     if delay > MAX_WAIT {
         return Err(format!(
             "wait {value:?} is too long: at most {}s",
@@ -111,24 +102,47 @@ mod tests {
     }
 
     #[test]
+    fn wait_accepts_fractions_compound_durations_and_iso_8601() {
+        assert_eq!(parse_wait("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_wait("2s 500ms"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_wait("1 second"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_wait("PT0.25S"), Ok(Duration::from_millis(250)));
+    }
+
+    #[test]
     fn wait_accepts_exactly_the_cap() {
         assert_eq!(parse_wait("10s"), Ok(MAX_WAIT));
         assert_eq!(parse_wait("10000ms"), Ok(MAX_WAIT));
     }
 
     #[test]
-    fn wait_rejects_more_than_the_cap() {
-        for too_long in ["11s", "10001ms", "99999999999999999s"] {
+    fn wait_rejects_more_than_the_cap_naming_it() {
+        for too_long in [
+            "11s",
+            "10001ms",
+            "10.001s",
+            "1m",
+            "1h",
+            "99999999999999999s",
+        ] {
             let e = parse_wait(too_long).unwrap_err();
-            assert!(e.contains("too long") || e.contains("malformed"), "{e}");
+            assert_eq!(e, format!("wait {too_long:?} is too long: at most 10s"));
         }
-        assert!(parse_wait("11s").unwrap_err().contains("too long"));
     }
 
     #[test]
-    fn wait_rejects_missing_or_unknown_units_and_signs() {
-        for bad in ["", "250", "ms", "1m", "1h", "-1s", "1.5s", " 1s", "1s "] {
-            assert!(parse_wait(bad).is_err(), "{bad:?} should be rejected");
+    fn wait_rejects_negative_durations() {
+        for negative in ["-1s", "1s ago", "-PT1S"] {
+            let e = parse_wait(negative).unwrap_err();
+            assert_eq!(e, format!("wait {negative:?} is negative: at least 0s"));
+        }
+    }
+
+    #[test]
+    fn wait_rejects_missing_or_unknown_units_naming_the_parameter() {
+        for bad in ["", "250", "0", "ms", "soon", "1S", "1d", " 1s", "1e3ms"] {
+            let e = parse_wait(bad).unwrap_err();
+            assert!(e.starts_with(&format!("malformed wait {bad:?}: ")), "{e}");
         }
     }
 
