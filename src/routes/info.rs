@@ -73,7 +73,7 @@ pub fn parse_fail(value: &str) -> Result<f64, String> {
 
 /// Parses a `?wait=` value: a duration as jiff reads one, in its friendly
 /// format (`250ms`, `1.5s`, `2s 500ms`, `1500us`) or in ISO 8601
-/// (`PT0.25S`), from zero to [`MAX_WAIT`].
+/// (`PT0.25S`), from zero to `MAX_WAIT`.
 pub fn parse_wait(value: &str) -> Result<Duration, String> {
     let delay: SignedDuration = value.parse().map_err(|_| {
         format!("malformed wait {value:?}: expected a duration such as 250ms, 1.5s or 2s 500ms")
