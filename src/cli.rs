@@ -1,6 +1,10 @@
 //! Command-line arguments. There are few, so they are parsed by hand.
 
-pub const USAGE: &str = "\
+use std::fmt::Write;
+
+use crate::config::SETTINGS;
+
+const COMMANDS: &str = "\
 hostinfo: answers GET /info with facts about the host that served it
 
 Usage:
@@ -9,13 +13,26 @@ Usage:
   hostinfo --version     print the version
   hostinfo --help        print this help
 
-Environment:
-  HOSTINFO_LISTEN            socket address to listen on (default 0.0.0.0:8000)
-  HOSTINFO_WORKERS           worker threads (default: available parallelism)
-  HOSTINFO_SHUTDOWN_TIMEOUT  seconds to drain requests after SIGTERM/SIGINT (default 8)
-  HOSTINFO_KEEP_ALIVE        seconds an idle keep-alive connection stays open (default 5)
-  RUST_LOG                   log filter (default info)
+Environment (an empty value counts as unset):
 ";
+
+/// The text of `--help`: the commands, then every one of [`SETTINGS`].
+pub fn usage() -> String {
+    let width = SETTINGS.iter().map(|s| s.variable.len()).max().unwrap_or(0);
+    let mut text = COMMANDS.to_owned();
+    for setting in SETTINGS {
+        // The meanings are Markdown for the README; a terminal shows no code spans.
+        let meaning = setting.meaning.replace('`', "");
+        let default = setting.default.text();
+        writeln!(
+            text,
+            "  {:width$}  {meaning} [default: {default}]",
+            setting.variable
+        )
+        .expect("writing to a String cannot fail");
+    }
+    text
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
@@ -54,6 +71,30 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usage_lists_every_setting_with_its_default_the_meanings_in_one_column() {
+        let usage = usage();
+        let lines: Vec<&str> = usage.lines().collect();
+        let environment = lines
+            .iter()
+            .position(|l| l.starts_with("Environment"))
+            .unwrap();
+        let settings = &lines[environment + 1..];
+        assert_eq!(settings.len(), SETTINGS.len());
+        let mut columns = Vec::new();
+        for (line, setting) in settings.iter().zip(SETTINGS) {
+            assert!(
+                line.starts_with(&format!("  {} ", setting.variable)),
+                "{line}"
+            );
+            let default = format!(" [default: {}]", setting.default.text());
+            assert!(line.ends_with(&default), "{line}");
+            columns.push(line.find(&setting.meaning.replace('`', "")).expect(line));
+        }
+        assert!(columns.windows(2).all(|c| c[0] == c[1]), "{usage}");
+        assert!(!usage.contains('`'), "{usage}");
+    }
 
     #[test]
     fn no_arguments_means_serve() {

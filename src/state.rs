@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crate::host::{Host, StaticFacts};
 use crate::metrics::Metrics;
+use crate::routes;
 
 pub struct AppState {
     pub host: Host,
@@ -21,7 +22,7 @@ impl AppState {
     pub fn new(facts: StaticFacts) -> Self {
         let process = ProcessInfo::now();
         Self {
-            host: Host::new(facts),
+            host: Host::new(facts, routes::host_json),
             metrics: Metrics::new(process.started_at_unix_seconds),
             process,
             requests_served: AtomicU64::new(0),

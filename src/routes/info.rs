@@ -1,17 +1,19 @@
 //! `GET /info`: which replica answered, on what machine, and how the request
 //! reached it.
 
-use std::borrow::Cow;
-use std::net::SocketAddr;
+mod view;
+
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, CacheControl, CacheDirective, ContentType, HeaderName};
+use actix_web::http::header::{CacheControl, CacheDirective, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use jiff::SignedDuration;
+use serde::Deserialize;
 
 use super::errors::ApiError;
 use crate::state::AppState;
+pub use view::host_json;
 
 /// The longest `?wait=` accepted: enough to trip any sensible proxy timeout,
 /// short enough that a replica cannot be tied up for long.
@@ -21,33 +23,6 @@ pub const MAX_WAIT: Duration = Duration::from_secs(10);
 struct InfoQuery {
     wait: Option<String>,
     fail: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ProcessView<'a> {
-    pid: u32,
-    started_at: &'a str,
-    uptime_seconds: u64,
-    version: &'a str,
-}
-
-#[derive(Serialize)]
-struct RequestView<'a> {
-    method: &'a str,
-    path: &'a str,
-    peer: Option<SocketAddr>,
-    forwarded_for: Option<Cow<'a, str>>,
-    real_ip: Option<Cow<'a, str>>,
-    host: Option<Cow<'a, str>>,
-    user_agent: Option<Cow<'a, str>>,
-}
-
-/// The per-request half of the body; the host half comes pre-serialised.
-#[derive(Serialize)]
-struct PerRequest<'a> {
-    process: ProcessView<'a>,
-    requests_served: u64,
-    request: RequestView<'a>,
 }
 
 pub async fn info(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -74,64 +49,12 @@ pub async fn info(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         ));
     }
 
-    let per_request = PerRequest {
-        process: ProcessView {
-            pid: state.process.pid,
-            started_at: &state.process.started_at,
-            uptime_seconds: state.process.uptime_seconds(),
-            version: state.process.version,
-        },
-        requests_served: state.requests_served(),
-        request: RequestView {
-            method: req.method().as_str(),
-            path: req.path(),
-            peer: req.peer_addr(),
-            forwarded_for: header_value(&req, &header::X_FORWARDED_FOR),
-            real_ip: header_value(&req, &HeaderName::from_static("x-real-ip")),
-            host: header_value(&req, &header::HOST),
-            user_agent: header_value(&req, &header::USER_AGENT),
-        },
-    };
-    let body = merge_objects(&state.host.json(), &per_request);
+    let body = view::body(&req, &state);
 
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .body(body))
-}
-
-/// All values of a header joined as one (a proxy chain may send several
-/// X-Forwarded-For lines); `None` when absent. Bytes that are not UTF-8 are
-/// replaced rather than refused: this endpoint reports, it does not judge.
-fn header_value<'a>(req: &'a HttpRequest, name: &HeaderName) -> Option<Cow<'a, str>> {
-    let mut values = req.headers().get_all(name);
-    let first = String::from_utf8_lossy(values.next()?.as_bytes());
-    let rest: Vec<_> = values
-        .map(|v| String::from_utf8_lossy(v.as_bytes()))
-        .collect();
-    if rest.is_empty() {
-        return Some(first);
-    }
-    let mut joined = first.into_owned();
-    for value in rest {
-        joined.push_str(", ");
-        joined.push_str(&value);
-    }
-    Some(Cow::Owned(joined))
-}
-
-/// Writes the pre-serialised object `head` followed by the fields of
-/// `tail` as one JSON object, in one buffer.
-fn merge_objects(head: &str, tail: &impl Serialize) -> Vec<u8> {
-    debug_assert!(head.len() > 2 && head.starts_with('{') && head.ends_with('}'));
-    let mut body = Vec::with_capacity(head.len() + 512);
-    body.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
-    let tail_start = body.len();
-    serde_json::to_writer(&mut body, tail).expect("request facts always serialise");
-    // The tail's opening brace becomes the separator between the two halves.
-    debug_assert_eq!(body.get(tail_start), Some(&b'{'));
-    body[tail_start] = b',';
-    body
 }
 
 /// Parses a `?fail=` value: the probability of a 500, a decimal from 0 to 1.
@@ -148,25 +71,15 @@ pub fn parse_fail(value: &str) -> Result<f64, String> {
     }
 }
 
-/// Parses a `?wait=` value: a whole number followed by `s`, `ms` or `us`,
-/// at most [`MAX_WAIT`].
+/// Parses a `?wait=` value: a duration as jiff reads one, in its friendly
+/// format (`250ms`, `1.5s`, `2s 500ms`, `1500us`) or in ISO 8601
+/// (`PT0.25S`), from zero to `MAX_WAIT`.
 pub fn parse_wait(value: &str) -> Result<Duration, String> {
-    let digits_end = value
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(value.len());
-    let (number, unit) = value.split_at(digits_end);
-    let malformed = || {
-        format!(
-            "malformed wait {value:?}: expected a whole number with unit s, ms or us, e.g. 250ms"
-        )
-    };
-    let number: u64 = number.parse().map_err(|_| malformed())?;
-    let delay = match unit {
-        "s" => Duration::from_secs(number),
-        "ms" => Duration::from_millis(number),
-        "us" => Duration::from_micros(number),
-        _ => return Err(malformed()),
-    };
+    let delay: SignedDuration = value.parse().map_err(|_| {
+        format!("malformed wait {value:?}: expected a duration such as 250ms, 1.5s or 2s 500ms")
+    })?;
+    let delay = Duration::try_from(delay)
+        .map_err(|_| format!("wait {value:?} is negative: at least 0s"))?;
     if delay > MAX_WAIT {
         return Err(format!(
             "wait {value:?} is too long: at most {}s",
@@ -189,24 +102,47 @@ mod tests {
     }
 
     #[test]
+    fn wait_accepts_fractions_compound_durations_and_iso_8601() {
+        assert_eq!(parse_wait("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_wait("2s 500ms"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_wait("1 second"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_wait("PT0.25S"), Ok(Duration::from_millis(250)));
+    }
+
+    #[test]
     fn wait_accepts_exactly_the_cap() {
         assert_eq!(parse_wait("10s"), Ok(MAX_WAIT));
         assert_eq!(parse_wait("10000ms"), Ok(MAX_WAIT));
     }
 
     #[test]
-    fn wait_rejects_more_than_the_cap() {
-        for too_long in ["11s", "10001ms", "99999999999999999s"] {
+    fn wait_rejects_more_than_the_cap_naming_it() {
+        for too_long in [
+            "11s",
+            "10001ms",
+            "10.001s",
+            "1m",
+            "1h",
+            "99999999999999999s",
+        ] {
             let e = parse_wait(too_long).unwrap_err();
-            assert!(e.contains("too long") || e.contains("malformed"), "{e}");
+            assert_eq!(e, format!("wait {too_long:?} is too long: at most 10s"));
         }
-        assert!(parse_wait("11s").unwrap_err().contains("too long"));
     }
 
     #[test]
-    fn wait_rejects_missing_or_unknown_units_and_signs() {
-        for bad in ["", "250", "ms", "1m", "1h", "-1s", "1.5s", " 1s", "1s "] {
-            assert!(parse_wait(bad).is_err(), "{bad:?} should be rejected");
+    fn wait_rejects_negative_durations() {
+        for negative in ["-1s", "1s ago", "-PT1S"] {
+            let e = parse_wait(negative).unwrap_err();
+            assert_eq!(e, format!("wait {negative:?} is negative: at least 0s"));
+        }
+    }
+
+    #[test]
+    fn wait_rejects_missing_or_unknown_units_naming_the_parameter() {
+        for bad in ["", "250", "0", "ms", "soon", "1S", "1d", " 1s", "1e3ms"] {
+            let e = parse_wait(bad).unwrap_err();
+            assert!(e.starts_with(&format!("malformed wait {bad:?}: ")), "{e}");
         }
     }
 
@@ -227,16 +163,5 @@ mod tests {
             let e = parse_fail(bad).unwrap_err();
             assert!(e.contains("from 0 to 1"), "{bad:?}: {e}");
         }
-    }
-
-    #[test]
-    fn merge_objects_keeps_head_keys_first() {
-        #[derive(Serialize)]
-        struct Tail {
-            b: u8,
-            c: &'static str,
-        }
-        let merged = merge_objects(r#"{"a":1}"#, &Tail { b: 2, c: "}" });
-        assert_eq!(merged, br#"{"a":1,"b":2,"c":"}"}"#);
     }
 }

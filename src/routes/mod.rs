@@ -12,7 +12,7 @@ mod ready;
 mod status;
 
 pub use errors::{ApiError, ensure_json_error, not_found};
-pub use info::{parse_fail, parse_wait};
+pub use info::{host_json, parse_fail, parse_wait};
 
 use actix_web::{FromRequest, Handler, Resource, Responder, web};
 

@@ -1,0 +1,49 @@
+//! The parsers of the settings' values. Each error says what was expected,
+//! in words [`super::ConfigError`] puts after the variable and its value.
+
+use std::net::SocketAddr;
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+pub const MAX_SHUTDOWN_TIMEOUT_SECS: u64 = 3600;
+pub const MAX_KEEP_ALIVE_SECS: u64 = 3600;
+
+pub fn parse_listen(value: &str) -> Result<SocketAddr, String> {
+    value
+        .parse()
+        .map_err(|_| "a socket address such as 0.0.0.0:8000 or [::]:8000".to_owned())
+}
+
+pub fn parse_workers(value: &str) -> Result<NonZeroUsize, String> {
+    value
+        .parse()
+        .map_err(|_| "a positive integer (number of worker threads)".to_owned())
+}
+
+pub fn default_workers() -> NonZeroUsize {
+    std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
+}
+
+pub fn parse_shutdown_timeout(value: &str) -> Result<Duration, String> {
+    whole_seconds(value, 0, MAX_SHUTDOWN_TIMEOUT_SECS)
+}
+
+pub fn parse_keep_alive(value: &str) -> Result<Duration, String> {
+    whole_seconds(value, 1, MAX_KEEP_ALIVE_SECS)
+}
+
+fn whole_seconds(value: &str, least: u64, most: u64) -> Result<Duration, String> {
+    match value.parse::<u64>() {
+        Ok(secs) if (least..=most).contains(&secs) => Ok(Duration::from_secs(secs)),
+        _ => Err(format!("a whole number of seconds from {least} to {most}")),
+    }
+}
+
+pub fn parse_log_filter(value: &str) -> Result<String, String> {
+    // env_logger itself only warns about a bad filter and carries on with a
+    // partial one; checking first turns that into a start-up error.
+    env_filter::Builder::new()
+        .try_parse(value)
+        .map(|_| value.to_owned())
+        .map_err(|e| format!("env_logger directives such as info or warn,hostinfo=debug ({e})"))
+}
