@@ -170,6 +170,10 @@ _bench-tools:
 bench-service:
     scripts/bench-service.sh
 
+# Rewrite README.md's option and environment tables from the option records and the service's settings
+docs:
+    python3 scripts/docs.py
+
 # Rewrite the stack generator's golden files after a change you meant to make
 golden:
     #!/usr/bin/env bash
