@@ -15,7 +15,7 @@ let
   # The replica must stop draining before Docker (or the kubelet, after its
   # preStop pause) kills it: its workers look once a second whether they are
   # done, then the process exits. 10 s of grace leave 8 s to drain, the
-  # service's own default (DEFAULT_SHUTDOWN_TIMEOUT_SECS in src/config.rs).
+  # service's own default (HOSTINFO_SHUTDOWN_TIMEOUT in src/config.rs).
   drainMargin = 2;
   # Whole seconds, rounded down: a drain must not come out longer.
   drainSeconds = milliseconds settings.stopGracePeriod / 1000 - drainMargin;
@@ -27,7 +27,8 @@ let
   keepAliveSeconds = seconds settings.appKeepAlive;
 
   # The service takes 0 to 3600 s of drain and 1 to 3600 s of keep-alive
-  # (src/config.rs); a drain of 0 would drop every request in flight.
+  # (MAX_*_SECS in src/config/parse.rs, checked against this by
+  # tests/stack/test_couplings.py); a drain of 0 would drop every request in flight.
   maxServiceSeconds = 3600;
   outOfRange =
     name: least: most:

@@ -66,7 +66,9 @@ def tables() -> dict[str, str]:
     generated = {target: option_table(records) for target, records in options.items()}
     generated["settings"] = table(
         ["variable", "default", "meaning"],
-        [[code(s["variable"]), code(s["default"]), s["meaning"]] for s in settings],
+        # The service writes its defaults as Markdown already: a value in
+        # backticks, a computed default ("available parallelism") in words.
+        [[code(s["variable"]), s["default"], s["meaning"]] for s in settings],
     )
     return generated
 

@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 
-from nixeval import ROOT, evaluated
+from nixeval import ROOT, evaluated, first_error_line
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import stack  # scripts/stack.py, the names the recipes use
@@ -64,3 +64,17 @@ def test_the_justfile_defaults_are_those_of_nix_names_toml():
         assert result.stdout == str(defaults[key])
     lb = json.loads(rendered()["compose.yaml"])["services"][stack.LB_SERVICE]
     assert lb["ports"][0].split(":")[1] == str(defaults["publishPort"])
+
+
+def test_the_longest_drain_and_keep_alive_the_declaration_renders_are_what_the_replicas_take():
+    # src/config/parse.rs is the home of the bounds; nix/timeouts.nix must not
+    # render a value the replica would refuse at start, nor refuse one it takes.
+    for option, constant, margin in (("stopGracePeriod", "MAX_SHUTDOWN_TIMEOUT_SECS", 2),
+                                     ("appKeepAlive", "MAX_KEEP_ALIVE_SECS", 0)):
+        most = int(rust_constant("src/config/parse.rs", rf"pub const {constant}: u64 = (\d+);"))
+        error = first_error_line("nix/render.nix", "--argstr", "target", "compose",
+                                 "--arg", "options", f'{{ {option} = "{most + margin + 1}s"; }}')
+        assert f"option '{option}' must be from" in error
+        assert f"to {most + margin}s, got" in error
+        assert evaluated("nix/render.nix", "--argstr", "target", "compose",
+                         "--arg", "options", f'{{ {option} = "{most + margin}s"; }}')
