@@ -2,7 +2,7 @@
 
 `just bench`, `just bench-scale` and `just bench-peers` import it, so the three
 measure with the same clients and report the same way. Standard library only;
-the stack helpers (ports, Docker, HTTP) are scripts/stack.py's.
+the stack helpers (ports, Docker, HTTP) are scripts/stacktool's.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 
-from stack import ROOT, docker
+from stacktool import ROOT
+from stacktool.docker import docker
 
 RESULTS = ROOT / "results"
 
