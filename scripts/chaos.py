@@ -15,11 +15,10 @@ import collections
 import os
 import random
 import signal
-import subprocess
 import sys
 import time
 
-from stacktool import ROOT, fail
+from stacktool import fail, recipes
 from stacktool.docker import containers, docker
 from stacktool.load import Load
 from stacktool.names import APP_SERVICE, DEFAULTS
@@ -35,10 +34,9 @@ PAUSE = 3.0
 def scale(project: str, port: int, replicas: int) -> None:
     """`just scale`, the way a person would scale the stack."""
     env = {**os.environ, "HOSTINFO_PROJECT": project, "HOSTINFO_PORT": str(port)}
-    result = subprocess.run(["just", "scale", str(replicas)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=False)
+    result = recipes.just("scale", str(replicas), env=env)
     if result.returncode:
-        fail(f"just scale {replicas} failed:\n{result.stdout}{result.stderr}")
+        fail(recipes.failure(result))
 
 
 def act(action: str, victim: dict, project: str, port: int, count: int) -> tuple[str, int]:

@@ -6,7 +6,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from stacktool import ROOT
+from stacktool import recipes
 from stacktool.docker import containers
 from stacktool.names import APP_SERVICE, LB_SERVICE
 from stacktool.smoke import served_by as count_served
@@ -26,11 +26,9 @@ class RunningStack:
 
     def just(self, *args: str, check: bool = True,
              env: dict | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run(["just", *args], cwd=ROOT, env={**self.env, **(env or {})},
-                                capture_output=True, text=True, check=False,
-                                timeout=self.just_timeout)
+        result = recipes.just(*args, env={**self.env, **(env or {})}, timeout=self.just_timeout)
         if check and result.returncode != 0:
-            raise AssertionError(f"just {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+            raise AssertionError(recipes.failure(result))
         return result
 
     def replicas(self) -> list[dict]:

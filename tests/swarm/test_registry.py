@@ -23,7 +23,7 @@ import pytest
 import push  # scripts/push.py, as `just push` runs it
 from conftest import SwarmStack, engine_state
 from harness import served_by, wait_until
-from stacktool import ROOT
+from stacktool import ROOT, recipes
 from stacktool.docker import docker, health
 from stacktool.http import get, request
 from stacktool.ports import free_port
@@ -63,9 +63,8 @@ def registry(readonly: bool = False):
 
 
 def just_push(registry_address: str, digests: pathlib.Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["just", "push", registry_address], cwd=ROOT, capture_output=True,
-                          text=True, check=False, timeout=600,
-                          env={**os.environ, "IMAGES": "local", "HOSTINFO_DIGESTS": str(digests)})
+    return recipes.just("push", registry_address, timeout=600,
+                        env={**os.environ, "IMAGES": "local", "HOSTINFO_DIGESTS": str(digests)})
 
 
 def manifest_digest(address: str, repository: str, tag: str) -> str:
