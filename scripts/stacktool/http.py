@@ -60,7 +60,7 @@ def wait_for(url: str, timeout: float, accept=lambda answer: answer.status == 20
     deadline = time.monotonic() + timeout
     while not accept(answer := request(url, timeout=min(1.0, timeout))):
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{url} gave no answer that would do within {timeout:.0f}s "
+            raise TimeoutError(f"{url} gave no answer that would do within {timeout:g}s "
                                f"(last: {answer.status or 'nothing'})")
         time.sleep(interval)
     return answer

@@ -107,10 +107,12 @@ def swarm_remove(stack: str, timeout: float = 60) -> None:
     then until this engine has let go of their containers and networks."""
     if stack_leftovers(stack).get("services"):
         try:
-            subprocess.run(["docker", "stack", "rm", "--detach=false", stack],
-                           capture_output=True, check=True, timeout=timeout)
+            result = subprocess.run(["docker", "stack", "rm", "--detach=false", stack],
+                                    capture_output=True, text=True, check=False, timeout=timeout)
         except subprocess.TimeoutExpired:
             fail(f"stack {stack} not removed after {timeout:.0f}s")
+        if result.returncode:
+            fail(f"docker stack rm {stack} failed: {result.stderr.strip()}")
     deadline = time.monotonic() + timeout
     while leftovers := stack_leftovers(stack):
         if time.monotonic() > deadline:
