@@ -112,7 +112,11 @@ preflight:
     @{{ stack }} preflight
 
 # Every check that needs no Nix store: what CI runs
-test: test-rust test-msrv test-openapi test-stack test-e2e test-swarm
+test: lint test-rust test-msrv test-openapi test-stack test-e2e test-swarm
+
+# Python: ruff's checks (pyproject.toml) over scripts/ and tests/
+lint:
+    ruff check --quiet .
 
 # Rust: formatting, clippy without warnings, unit and black-box tests
 test-rust:
@@ -157,7 +161,7 @@ bench-scale: _bench-tools
 
 # hostinfo against the tutorial's Flask app (gunicorn, dev server) behind the same nginx; writes results/
 bench-peers: _bench-tools
-    python3 -c 'import flask, gunicorn' 2>/dev/null || python3 -m pip install --quiet flask gunicorn
+    missing=$(python3 scripts/missing-requirements.py bench); [ -z "$missing" ] || python3 -m pip install --quiet $missing
     python3 scripts/bench-peers.py
 
 # The load generators: wrk from the system, oha (constant rate) built by cargo on first use
@@ -193,8 +197,7 @@ swarm := "python3 scripts/stack.py --project " + swarm_stack + " --port " + port
 # Deploy nginx and N replicas as a swarm stack (a one-node swarm if none), wait until all are healthy, print the URL
 swarm-up replicas="5": _swarm-preflight (_render "swarm" replicas swarm_dir) _swarm-images
     {{ swarm }} swarm-join
-    docker stack deploy $({{ swarm }} deploy-flags {{ swarm_dir }}/compose.yaml) -c {{ swarm_dir }}/compose.yaml {{ swarm_stack }}
-    {{ swarm }} swarm-wait {{ replicas }}
+    {{ swarm }} swarm-deploy {{ swarm_dir }}/compose.yaml {{ replicas }}
 
 # Remove the swarm stack and its rendered files; leave the swarm if swarm-up started it
 swarm-down:

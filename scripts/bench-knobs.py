@@ -17,8 +17,8 @@ import os
 import re
 import statistics
 
-from benchlib import just, load_average, median_run, oha, wrk, write_results
-from stack import free_port
+from benchlib import just, load_average, median_run, oha, write_results, wrk
+from stacktool.ports import free_port
 
 
 def main() -> None:
@@ -61,7 +61,7 @@ def main() -> None:
             just(env, "down")
 
     results = {
-        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "load_average_at_start": load, "rate": round(rate), "variants": variants,
         "steady": {name: median_run(runs, "p99_ms") for name, runs in steady.items()},
         "saturation": {name: median_run(runs) for name, runs in saturated.items()},

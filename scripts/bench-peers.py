@@ -26,12 +26,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 from bench_image import copy_binary
 from benchlib import (CpuMeter, children_cpu, container_cpu, image_names, just, load_average,
                       median_run, oha, pids, process_cpu, spread, wrk, write_results)
-from stack import ROOT, docker, free_port, get
+from stacktool import ROOT
+from stacktool.docker import docker
+from stacktool.http import wait_for as answering
+from stacktool.ports import free_port
 
 # The tutorial's app, in its ten lines: the machine's name, as JSON.
 FLASK_APP = '''\
@@ -75,11 +77,10 @@ def nginx_conf(listen: int, ports: list[int]) -> str:
 
 
 def wait_for(url: str, what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while get(url, timeout=1)[0] != 200:
-        if time.monotonic() > deadline:
-            sys.exit(f"{what} did not answer {url} within {timeout:.0f}s")
-        time.sleep(0.05)
+    try:
+        answering(url, timeout)
+    except TimeoutError as error:
+        sys.exit(f"{what} did not answer: {error}")
 
 
 def main() -> None:
@@ -171,7 +172,7 @@ def main() -> None:
     hostinfo_rps = [run["rps"] for run in saturated["hostinfo"]]
     gunicorn_rps = [run["rps"] for run in saturated["gunicorn, 1 worker"]]
     results = {
-        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "load_average_at_start": load,
         "replicas": args.replicas, "connections": args.connections, "rate": rate,
         "ceiling": median_run(ceiling),

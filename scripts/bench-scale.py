@@ -18,10 +18,10 @@ import datetime
 import os
 import statistics
 
-import stack
-from benchlib import (RESULTS, cgroup_memory_bytes, just, load_average, oha, wrk,
-                      write_results)
-from stack import free_port
+from benchlib import RESULTS, cgroup_memory_bytes, just, load_average, oha, write_results, wrk
+from stacktool.docker import containers
+from stacktool.names import APP_SERVICE, LB_SERVICE
+from stacktool.ports import free_port
 from svgplot import panels
 
 SIZES = (1, 2, 5, 10, 20, 40)
@@ -31,9 +31,9 @@ MIB = 2**20
 def memory(project: str) -> dict:
     """MiB of all replicas together and of nginx, now."""
     total = lambda service: sum(cgroup_memory_bytes(c["Id"])  # noqa: E731
-                                for c in stack.containers(project, service)) / MIB
-    return {"replicas_mib": round(total(stack.APP_SERVICE), 1),
-            "nginx_mib": round(total(stack.LB_SERVICE), 1)}
+                                for c in containers(project, service)) / MIB
+    return {"replicas_mib": round(total(APP_SERVICE), 1),
+            "nginx_mib": round(total(LB_SERVICE), 1)}
 
 
 def markdown(results: dict) -> str:
@@ -117,7 +117,7 @@ def main() -> None:
         just(env, "down")
 
     results = {
-        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "load_average_at_start": load, "stack_options": args.options, "rate": rate,
         "calibration": {"replicas": args.calibrate_at, "rps": calibration,
                         "up_seconds": round(up_seconds, 2)},

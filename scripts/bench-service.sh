@@ -33,16 +33,8 @@ else
     binary=target/release/hostinfo
 fi
 
-# A port nobody answers on (a refused connect means free, or free enough).
-port=
-for _ in $(seq 50); do
-    candidate=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-        port=$candidate
-        break
-    fi
-done
-[[ -n $port ]] || { echo "no free port found" >&2; exit 1; }
+# The free port every test and benchmark takes (scripts/stacktool/ports.py).
+port=$(python3 scripts/stack.py free-port)
 listen=127.0.0.1:$port
 
 pid=

@@ -14,16 +14,18 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import re
 import statistics
 import subprocess
 import time
 
-import stack
 from bench_image import binary_sizes, image_sizes, start_to_healthy
+from bench_nginx import nginx_legs, nginx_times
 from benchlib import (CpuMeter, children_cpu, container_cpu, image_names, just, load_average,
                       median_run, oha, pids, process_cpu, rss_kib, spread, wrk, write_results)
-from stack import docker, free_port, get
+from stacktool.docker import containers, docker, docker_inspect
+from stacktool.http import wait_for
+from stacktool.names import APP_SERVICE, LB_SERVICE
+from stacktool.ports import free_port
 
 PROJECT = "hostinfo-bench"
 # The load-balanced path's maximum is 100 %: the steady loads are these shares.
@@ -32,51 +34,17 @@ STEADY_PERCENT = (25, 50, 75)
 
 def cpu_parts(project: str, direct: str) -> dict:
     """Where a request's CPU time goes on this host: the ratios' bound on a small one."""
-    def containers(service: str) -> float:
-        return sum(container_cpu(c["Id"]) for c in stack.containers(project, service))
+    def service_cpu(service: str) -> float:
+        return sum(container_cpu(c["Id"]) for c in containers(project, service))
     return {
-        "nginx": lambda: containers(stack.LB_SERVICE),
-        "replicas": lambda: containers(stack.APP_SERVICE),
-        "direct replica": lambda: container_cpu(stack.docker_inspect(direct)["Id"]),
+        "nginx": lambda: service_cpu(LB_SERVICE),
+        "replicas": lambda: service_cpu(APP_SERVICE),
+        "direct replica": lambda: container_cpu(docker_inspect(direct)["Id"]),
         "docker-proxy": lambda: process_cpu(pids("docker-proxy")),
         "dockerd, containerd": lambda: process_cpu(
             pids("dockerd") + pids("containerd") + pids("containerd-shim-runc-v2")),
         "wrk, oha": children_cpu,
     }
-
-
-# nginx's access log line (nginx.conf's `upstream` format): its own time and the replica's.
-LOG_TIMES = re.compile(r"^\S+ \[([^]\s]+)\] \"GET /info [^\"]*\" 200 .* rt=([\d.]+) .* response=([\d.]+)$")
-
-
-def nginx_legs(lb_container: str, start: float, end: float) -> list[tuple[float, float]]:
-    """($request_time, $upstream_response_time) in ms of each /info nginx logged
-    within [start, end]. Read right after the run: Docker's log rotation
-    (max-size) may drop a busy run's lines soon after."""
-    logs = subprocess.run(["docker", "logs", "--since", f"{start:.3f}", lb_container],
-                          capture_output=True, text=True, check=True).stdout
-    legs = []
-    for match in filter(None, map(LOG_TIMES.match, logs.splitlines())):
-        when = datetime.datetime.fromisoformat(match[1]).timestamp()
-        # Whole seconds in the log: keep the seconds wholly inside the run.
-        if start + 1 <= when <= end - 1:
-            legs.append((float(match[2]) * 1000, float(match[3]) * 1000))
-    return legs
-
-
-def nginx_times(legs: list[tuple[float, float]]) -> dict:
-    """Where a request's time goes, as nginx saw it: $request_time (nginx's
-    whole part) against $upstream_response_time (the replica's, network
-    included). The rest of a client's latency is outside nginx: Docker's
-    proxy, the client, waiting for a core."""
-    if len(legs) < 2:
-        return {"requests": len(legs)}
-    q = lambda values, p: round(statistics.quantiles(values, n=1000)[p - 1], 1)  # noqa: E731
-    summary = lambda values: {"p50": q(values, 500), "p99": q(values, 990),  # noqa: E731
-                              "p99.9": q(values, 999)}
-    return {"requests": len(legs),
-            "request_time_ms": summary([r for r, _ in legs]),
-            "upstream_response_time_ms": summary([u for _, u in legs])}
 
 
 def markdown(results: dict) -> str:
@@ -155,15 +123,14 @@ def main() -> None:
     just(env, "image")
     try:
         up_seconds = just(env, "up", str(args.replicas))
-        replica = stack.containers(project, stack.APP_SERVICE)[0]
-        lb = stack.containers(project, stack.LB_SERVICE)[0]["Id"]
+        replica = containers(project, APP_SERVICE)[0]
+        lb = containers(project, LB_SERVICE)[0]["Id"]
         idle_rss = rss_kib(replica["State"]["Pid"])
         # One more replica of the same image and limits, published for the
         # direct cases: the proxy's cost is the difference.
         docker("run", "-d", "--rm", "--name", direct, "--read-only", "--cap-drop", "ALL",
                "--memory", "64m", "-p", f"127.0.0.1:{direct_port}:8000", app_image)
-        while get(f"{direct_url}/health")[0] != 200:
-            time.sleep(0.01)
+        wait_for(f"{direct_url}/health", 10, interval=0.01)
 
         # Interleaved rounds, the median of each case: on a small shared
         # machine one run can be off by half, and the ratios are what count.
@@ -216,7 +183,7 @@ def main() -> None:
     app = image_sizes(app_image)
     lb_sizes = image_sizes(lb_image)
     results = {
-        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "load_average_at_start": load,
         "stack_options": args.options,
         "wrk": {"threads": args.threads, "connections": args.connections,

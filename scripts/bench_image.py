@@ -10,8 +10,9 @@ import subprocess
 import tarfile
 import time
 
-import stack
-from stack import docker, free_port, get
+from stacktool.docker import docker, docker_inspect
+from stacktool.http import wait_for
+from stacktool.ports import free_port
 
 
 def image_sizes(image: str) -> dict:
@@ -56,13 +57,9 @@ def start_to_healthy(image: str, runs: int) -> dict:
         container = docker("run", "-d", "--rm", "--read-only", "--cap-drop", "ALL",
                            "-p", f"127.0.0.1:{port}:8000", image).strip()
         try:
-            deadline = time.monotonic() + 10
-            while get(f"http://127.0.0.1:{port}/health", timeout=0.5)[0] != 200:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("a benchmark container never became healthy")
-                time.sleep(0.001)
+            wait_for(f"http://127.0.0.1:{port}/health", 10, interval=0.001)
             answered = time.time()
-            started = stack.docker_inspect(container)["State"]["StartedAt"]
+            started = docker_inspect(container)["State"]["StartedAt"]
             started_at = datetime.datetime.fromisoformat(started[:26].rstrip("Z") + "+00:00")
             from_run.append(answered - issued)
             from_start.append(answered - started_at.timestamp())

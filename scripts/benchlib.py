@@ -2,7 +2,7 @@
 
 `just bench`, `just bench-scale` and `just bench-peers` import it, so the three
 measure with the same clients and report the same way. Standard library only;
-the stack helpers (ports, Docker, HTTP) are scripts/stack.py's.
+the stack helpers (ports, Docker, HTTP) are scripts/stacktool's.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 
-from stack import ROOT, docker
+from stacktool import ROOT, recipes
+from stacktool.docker import docker
 
 RESULTS = ROOT / "results"
 
@@ -28,10 +29,9 @@ def load_average() -> list[float]:
 def just(env: dict, *args: str) -> float:
     """Run a recipe with `env`; its wall time in seconds, or exit with its output."""
     started = time.monotonic()
-    result = subprocess.run(["just", *args], cwd=ROOT, env=env, check=False,
-                            capture_output=True, text=True)
+    result = recipes.just(*args, env=env)
     if result.returncode:
-        sys.exit(f"just {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        sys.exit(recipes.failure(result))
     return time.monotonic() - started
 
 

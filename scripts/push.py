@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 
-from stack import ROOT, fail
+from stacktool import ROOT, fail
 
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 

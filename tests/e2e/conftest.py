@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pathlib
-import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))  # scripts/stack.py: the same helpers `just` uses
-
-from harness import RunningStack  # noqa: E402
-from stack import free_port  # noqa: E402  (scripts/stack.py)
+from harness import RunningStack
+from stacktool.ports import free_port
 
 
 class Stack(RunningStack):

@@ -6,7 +6,10 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-import stack  # scripts/stack.py, put on sys.path by the suite's conftest.py
+from stacktool import recipes
+from stacktool.docker import containers
+from stacktool.names import APP_SERVICE, LB_SERVICE
+from stacktool.smoke import served_by as count_served
 
 
 @dataclass
@@ -18,23 +21,21 @@ class RunningStack:
     env: dict
 
     # Class settings, not fields: how containers are found, how long `just` may take.
-    find = staticmethod(stack.containers)
+    find = staticmethod(containers)
     just_timeout = None
 
     def just(self, *args: str, check: bool = True,
              env: dict | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run(["just", *args], cwd=stack.ROOT, env={**self.env, **(env or {})},
-                                capture_output=True, text=True, check=False,
-                                timeout=self.just_timeout)
+        result = recipes.just(*args, env={**self.env, **(env or {})}, timeout=self.just_timeout)
         if check and result.returncode != 0:
-            raise AssertionError(f"just {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+            raise AssertionError(recipes.failure(result))
         return result
 
     def replicas(self) -> list[dict]:
-        return self.find(self.name, stack.APP_SERVICE)
+        return self.find(self.name, APP_SERVICE)
 
     def nginx(self) -> dict:
-        (lb,) = self.find(self.name, stack.LB_SERVICE)
+        (lb,) = self.find(self.name, LB_SERVICE)
         return lb
 
 
@@ -49,6 +50,6 @@ def wait_until(condition, timeout: float, what: str, interval: float = 0.25):
 
 
 def served_by(running: RunningStack, count: int) -> dict[str, int]:
-    hostnames, statuses = stack.served_by(running.port, count)
+    hostnames, statuses = count_served(running.port, count)
     assert statuses[200] == count, f"statuses: {dict(statuses)}"
     return hostnames

@@ -7,15 +7,17 @@ session's stack is (conftest.py), so it never meets that stack.
 """
 from __future__ import annotations
 
-import http.client
 import json
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import stack
+
 from conftest import compose_stack
+from stacktool.docker import docker_inspect
+from stacktool.http import local
+from stacktool.http import request as http_request
 
 # Docker's grace period here; the replicas drain for 2 s of it (nix/stack.nix).
 GRACE = 4
@@ -36,13 +38,8 @@ def short_grace_stack():
 
 def request(port: int, path: str, headers: dict | None = None):
     """One GET through nginx: (status, headers, parsed JSON body)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, dict(response.headers), json.loads(response.read())
-    finally:
-        connection.close()
+    status, body, answered = http_request(local(port, path), headers=headers, timeout=30)
+    return status, answered, json.loads(body)
 
 
 def shape(value):
@@ -84,7 +81,7 @@ def test_a_stopped_replica_finishes_its_request_and_exits_by_itself_within_the_g
         stopped_after = time.monotonic() - stopping
         answers = [future.result() for future in futures]
 
-    state = stack.docker_inspect(victim["Id"])["State"]
+    state = docker_inspect(victim["Id"])["State"]
     served = [(wait, status, body.get("hostname")) for wait, (status, _, body) in zip(waits, answers)]
     print(f"docker stop took {stopped_after:.1f}s of {GRACE}s, exit code {state['ExitCode']}; "
           f"(wait, status, replica): {served}")

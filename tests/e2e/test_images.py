@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import subprocess
 import time
-import urllib.request
 import uuid
 
-import stack
-from harness import wait_until
+from stacktool.docker import docker_inspect
+from stacktool.http import get, wait_for
+from stacktool.ports import free_port
 
 
 def docker(*args: str) -> str:
@@ -21,11 +21,6 @@ def docker(*args: str) -> str:
 def readelf(option: str, path) -> str:
     return subprocess.run(["readelf", option, str(path)], capture_output=True, text=True,
                           check=True).stdout
-
-
-def get(url: str) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=2) as response:
-        return response.status, response.read()
 
 
 def test_the_service_image_holds_a_static_pie_musl_binary_with_mimalloc_that_answers(
@@ -50,17 +45,12 @@ def test_the_service_image_holds_a_static_pie_musl_binary_with_mimalloc_that_ans
     assert b"GLIBC_" not in contents
     assert b"mimalloc: " in contents, "mimalloc is not the allocator"
 
-    port = stack.free_port()
+    port = free_port()
     server = subprocess.Popen([str(binary)], env={"HOSTINFO_LISTEN": f"127.0.0.1:{port}"},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        def healthy():
-            try:
-                return get(f"http://127.0.0.1:{port}/health")[0] == 200
-            except OSError:
-                return False
-        wait_until(healthy, 5, "the binary from the image to answer /health")
-        status, body = get(f"http://127.0.0.1:{port}/info")
+        wait_for(f"http://127.0.0.1:{port}/health", 5)
+        status, body, _ = get(f"http://127.0.0.1:{port}/info")
         assert status == 200 and b'"hostname"' in body
     finally:
         server.terminate()
@@ -92,22 +82,18 @@ def test_the_nginx_image_stays_in_the_foreground_with_a_config_that_does_not_say
     conf = tmp_path / "nginx.conf"
     conf.write_text(MINIMAL_CONF)
     assert "daemon" not in MINIMAL_CONF
-    port = stack.free_port()
+    port = free_port()
     name = f"hostinfo-minimal-nginx-{uuid.uuid4().hex[:8]}"
     docker("run", "-d", "--name", name, "--read-only", "--tmpfs", "/tmp",
            "-p", f"127.0.0.1:{port}:8080", "-v", f"{conf}:/etc/nginx/nginx.conf:ro", image)
     try:
-        def answers():
-            try:
-                return get(f"http://127.0.0.1:{port}/") == (200, b"minimal\n")
-            except OSError:
-                return False
-        wait_until(answers, 10, "nginx with the minimal config to answer")
+        minimal = (200, b"minimal\n")
+        wait_for(f"http://127.0.0.1:{port}/", 10, accept=lambda answer: answer[:2] == minimal)
         # A daemonised nginx exits at once with status 0; still up and still
         # answering a moment later is the foreground.
         time.sleep(1)
-        state = stack.docker_inspect(name)["State"]
+        state = docker_inspect(name)["State"]
         assert state["Running"] is True, f"nginx exited with status {state['ExitCode']}"
-        assert get(f"http://127.0.0.1:{port}/") == (200, b"minimal\n")
+        assert get(f"http://127.0.0.1:{port}/")[:2] == minimal
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)

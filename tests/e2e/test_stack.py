@@ -15,9 +15,10 @@ import time
 
 import pytest
 
-import stack
 from harness import served_by, wait_until
-from load import Load
+from stacktool import ROOT
+from stacktool.docker import docker, docker_inspect, health
+from stacktool.load import Load
 
 
 def answers_from(running_stack, hostname: str, attempts: int = 50) -> bool:
@@ -65,7 +66,7 @@ def test_a_second_up_changes_nothing(running_stack):
 
 
 def test_the_rendered_nginx_conf_passes_nginx_t_in_the_nginx_image(running_stack):
-    conf = f"{stack.ROOT}/.stack/{running_stack.project}/nginx.conf"
+    conf = f"{ROOT}/.stack/{running_stack.project}/nginx.conf"
     image = running_stack.nginx()["Config"]["Image"]
     result = subprocess.run(
         ["docker", "run", "--rm", "--read-only", "--tmpfs", "/tmp", "--network", "none",
@@ -80,9 +81,9 @@ def test_a_crashed_replica_costs_no_request_and_rejoins_after_its_restart(runnin
     hostname = victim["Config"]["Hostname"]
     with Load(running_stack.port) as load:
         os.kill(victim["State"]["Pid"], signal.SIGKILL)  # a crash, which the restart policy answers
-        wait_until(lambda: stack.health(stack.docker_inspect(victim["Id"])) == "healthy",
+        wait_until(lambda: health(docker_inspect(victim["Id"])) == "healthy",
                    30, f"{victim['Name']} restarted and healthy")
-        restarts = stack.docker_inspect(victim["Id"])["RestartCount"]
+        restarts = docker_inspect(victim["Id"])["RestartCount"]
         wait_until(lambda: answers_from(running_stack, hostname), 20, f"{hostname} serving again")
     print(f"kill -9 of one replica: {load.outcome.summary()}, restarts {restarts}")
     assert restarts >= 1
@@ -93,13 +94,13 @@ def test_a_hung_replica_costs_no_request_and_no_request_waits_3_seconds(running_
     victim = running_stack.replicas()[1]
     hostname = victim["Config"]["Hostname"]
     with Load(running_stack.port) as load:
-        stack.docker("pause", victim["Id"])
+        docker("pause", victim["Id"])
         try:
             time.sleep(8)
         finally:
-            stack.docker("unpause", victim["Id"])
+            docker("unpause", victim["Id"])
         wait_until(lambda: answers_from(running_stack, hostname), 20, f"{hostname} serving again")
-        wait_until(lambda: stack.health(stack.docker_inspect(victim["Id"])) == "healthy",
+        wait_until(lambda: health(docker_inspect(victim["Id"])) == "healthy",
                    20, f"{victim['Name']} healthy again")
     print(f"one replica paused 8 s: {load.outcome.summary()}")
     assert load.outcome.failures == 0
@@ -133,8 +134,8 @@ def test_scaling_in_under_load_costs_no_request(running_stack):
 def test_a_rolling_restart_under_load_costs_no_request(running_stack):
     with Load(running_stack.port, max_seconds=120) as load:
         for replica in running_stack.replicas():
-            stack.docker("restart", replica["Id"])
-            wait_until(lambda: stack.health(stack.docker_inspect(replica["Id"])) == "healthy",
+            docker("restart", replica["Id"])
+            wait_until(lambda: health(docker_inspect(replica["Id"])) == "healthy",
                        30, f"{replica['Name']} healthy after restart")
     print(f"rolling restart of 3 replicas: {load.outcome.summary()}")
     assert load.outcome.failures == 0
@@ -161,7 +162,7 @@ def test_bad_input_gets_a_4xx_and_leaves_every_replica_healthy(running_stack, ca
     # nginx's own errors come in the replicas' JSON shape, never as HTML.
     body = json.loads(response.split(b"\r\n\r\n", 1)[1])
     assert body["error"]["status"] == status
-    assert all(stack.health(c) == "healthy" for c in running_stack.replicas())
+    assert all(health(c) == "healthy" for c in running_stack.replicas())
     assert len(served_by(running_stack, 30)) == len(running_stack.replicas())
 
 
@@ -169,9 +170,9 @@ def test_the_local_images_carry_the_config_the_nix_images_get(running_stack):
     expected = json.loads(subprocess.run(
         ["nix-instantiate", "--eval", "--strict", "--json", "-E",
          "import ./nix/image-config.nix { }"],
-        cwd=stack.ROOT, capture_output=True, text=True, check=True).stdout)
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout)
     for name, container in (("app", running_stack.replicas()[0]), ("lb", running_stack.nginx())):
-        image = stack.docker_inspect(container["Image"])["Config"]
+        image = docker_inspect(container["Image"])["Config"]
         for key, value in expected[name].items():
             if key == "Env":  # Docker's legacy builder adds PATH to every image
                 assert set(value) <= set(image["Env"])
@@ -202,6 +203,6 @@ def test_replicas_run_as_nobody_read_only_without_capabilities_or_ports(running_
 def test_down_leaves_no_container_network_or_rendered_file(running_stack):
     running_stack.just("down")
     label = f"label=com.docker.compose.project={running_stack.project}"
-    assert stack.docker("ps", "--all", "--quiet", "--filter", label).split() == []
-    assert stack.docker("network", "ls", "--quiet", "--filter", label).split() == []
-    assert not (stack.ROOT / ".stack" / running_stack.project).exists()
+    assert docker("ps", "--all", "--quiet", "--filter", label).split() == []
+    assert docker("network", "ls", "--quiet", "--filter", label).split() == []
+    assert not (ROOT / ".stack" / running_stack.project).exists()

@@ -10,7 +10,6 @@ restart later got 502s, while test_stack.py alone passed.
 """
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -22,11 +21,14 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-import stack
 from conftest import compose_stack
 from harness import served_by, wait_until
+from stacktool import ROOT
+from stacktool.docker import docker_inspect, health
+from stacktool.http import local
+from stacktool.http import request as http_request
 
-RESULTS = stack.ROOT / "results"
+RESULTS = ROOT / "results"
 PANEL = """return {
   total: +document.getElementById('total').textContent,
   errors: +document.getElementById('errors').textContent,
@@ -89,7 +91,7 @@ def test_a_replica_killed_during_the_run_costs_the_page_no_error(browser, runnin
     wait_until(lambda: panel(browser)["replicas"] >= 3, 5, "3 distinct replicas in the panel")
     victim = running_stack.replicas()[2]
     os.kill(victim["State"]["Pid"], signal.SIGKILL)  # a crash, which the restart policy answers
-    wait_until(lambda: stack.health(stack.docker_inspect(victim["Id"])) == "healthy",
+    wait_until(lambda: health(docker_inspect(victim["Id"])) == "healthy",
                30, f"{victim['Name']} restarted and healthy")
     wait_until(lambda: victim["Config"]["Hostname"] in served_by(running_stack, 30), 20,
                "the restarted replica serving again")
@@ -199,17 +201,11 @@ def test_nginx_refuses_the_readiness_switches_from_outside(running_stack):
 
 
 def request(port: int, method: str, path: str) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(method, path)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
+    return http_request(local(port, path), method, timeout=10)[:2]
 
 
 def test_the_stack_is_whole_again_for_the_next_tests(running_stack):
-    wait_until(lambda: all(stack.health(c) == "healthy" for c in running_stack.replicas()),
+    wait_until(lambda: all(health(c) == "healthy" for c in running_stack.replicas()),
                30, "every replica healthy")
     wait_until(lambda: len(served_by(running_stack, 50)) == 5, 20, "all 5 replicas serving")
 
@@ -223,5 +219,5 @@ def test_three_rounds_of_chaos_cost_no_request_and_end_at_five_healthy_replicas(
     assert ", 0 errors" in lines[-1], lines[-1]
     replicas = running_stack.replicas()
     assert len(replicas) == 5
-    assert all(stack.health(c) == "healthy" for c in replicas)
+    assert all(health(c) == "healthy" for c in replicas)
     assert len(served_by(running_stack, 50)) == 5

@@ -6,12 +6,9 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 from nixeval import ROOT, evaluated, first_error_line
-
-sys.path.insert(0, str(ROOT / "scripts"))
-import stack  # scripts/stack.py, the names the recipes use
+from stacktool.names import APP_SERVICE, DEFAULTS, LB_SERVICE  # the names the recipes use
 
 
 def rendered(target: str = "compose") -> dict[str, str]:
@@ -50,19 +47,19 @@ def test_a_request_head_nginx_accepts_fits_the_replicas_header_limit():
 def test_the_service_names_come_from_one_home_for_every_target():
     for target in ("compose", "swarm"):
         compose = json.loads(rendered(target)["compose.yaml"])
-        assert sorted(compose["services"]) == sorted([stack.APP_SERVICE, stack.LB_SERVICE])
+        assert sorted(compose["services"]) == sorted([APP_SERVICE, LB_SERVICE])
 
 
 def test_the_justfile_defaults_are_those_of_nix_names_toml():
     env = {k: v for k, v in os.environ.items()
            if k not in ("HOSTINFO_PROJECT", "HOSTINFO_PORT", "HOSTINFO_STACK")}
-    defaults = stack.NAMES["defaults"]
+    defaults = DEFAULTS
     for variable, key in (("project", "project"), ("port", "publishPort"),
                           ("swarm_stack", "swarmStack")):
         result = subprocess.run(["just", "--evaluate", variable], cwd=ROOT, env=env,
                                 capture_output=True, text=True, check=True)
         assert result.stdout == str(defaults[key])
-    lb = json.loads(rendered()["compose.yaml"])["services"][stack.LB_SERVICE]
+    lb = json.loads(rendered()["compose.yaml"])["services"][LB_SERVICE]
     assert lb["ports"][0].split(":")[1] == str(defaults["publishPort"])
 
 

@@ -72,12 +72,14 @@ def test_docker_stack_reads_the_file_without_dropping_a_key(options, tmp_path):
 @pytest.mark.parametrize(
     ("options", "named"),
     [
-        ('{ publishAddress = "127.0.0.1"; }', ["hostinfo swarm: option 'publishAddress'", '"127.0.0.1"', "0.0.0.0"]),
+        ('{ publishAddress = "127.0.0.1"; }',
+         ["hostinfo swarm: option 'publishAddress'", '"127.0.0.1"', "0.0.0.0"]),
         ('{ appHost = "tasks.app"; }', ["option 'appHost' cannot be set", "dnsrr", 'got "tasks.app"']),
         ('{ publishMode = "bridge"; }', ["option 'publishMode'", 'got "bridge"', "ingress, host"]),
         ('{ updateFailureAction = "retry"; }', ["option 'updateFailureAction'", 'got "retry"', "rollback"]),
         ('{ updateMonitor = "soon"; }', ["option 'updateMonitor'", 'got "soon"', "duration"]),
-        ('{ publish_mode = "host"; }', ["hostinfo swarm: unknown option 'publish_mode'", "publishMode", "replicas"]),
+        ('{ publish_mode = "host"; }',
+         ["hostinfo swarm: unknown option 'publish_mode'", "publishMode", "replicas"]),
         # The stack's own options are still checked by nix/stack.nix.
         ("{ replicas = 0; }", ["hostinfo stack: option 'replicas'", "got 0"]),
         ('{ lbMemory = "lots"; }', ["hostinfo stack: option 'lbMemory'", 'got "lots"']),

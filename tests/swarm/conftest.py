@@ -9,19 +9,14 @@ left the engine as it was found.
 from __future__ import annotations
 
 import os
-import pathlib
 import subprocess
-import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-# load.py and harness.py: the same bounded load and helpers as the e2e suite
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-
-import stack  # noqa: E402  (scripts/stack.py: the same helpers `just` uses)
-from harness import RunningStack  # noqa: E402
+from harness import RunningStack  # tests/e2e/harness.py: the e2e suite's, shared
+from stacktool.docker import docker, docker_inspect, tasks
+from stacktool.ports import free_port
+from stacktool.swarm import swarm_state
 
 # The image a rolling update moves the replicas to: the same image, tagged anew.
 ROLLOUT_TAG = "0.1.0-rollout"
@@ -30,10 +25,10 @@ ROLLOUT_TAG = "0.1.0-rollout"
 def engine_state() -> dict:
     """What `swarm-down` must give back: the swarm state and the networks,
     less those of compose projects, which others may be running meanwhile."""
-    networks = stack.docker("network", "ls", "--format",
+    networks = docker("network", "ls", "--format",
                             '{{.Name}} {{.Label "com.docker.compose.project"}}').splitlines()
     return {
-        "swarm": stack.swarm_state()[0],
+        "swarm": swarm_state()[0],
         "networks": sorted(line.split()[0] for line in networks if len(line.split()) == 1),
     }
 
@@ -41,17 +36,17 @@ def engine_state() -> dict:
 class SwarmStack(RunningStack):
     """A swarm stack: its containers are its services' tasks."""
 
-    find = staticmethod(stack.tasks)
+    find = staticmethod(tasks)
     just_timeout = 300
 
     def service(self, name: str) -> dict:
-        return stack.docker_inspect(f"{self.name}_{name}")
+        return docker_inspect(f"{self.name}_{name}")
 
 
 @pytest.fixture(scope="session")
 def swarm_stack():
     name = os.environ.get("HOSTINFO_SWARM_E2E_STACK", "hostinfo-swarm-e2e")
-    port = stack.free_port("0.0.0.0")  # swarm publishes on every interface
+    port = free_port("0.0.0.0")  # swarm publishes on every interface
     env = {**os.environ, "IMAGES": "local", "HOSTINFO_STACK": name, "HOSTINFO_PORT": str(port)}
     env.pop("STACK_OPTIONS", None)
     started = SwarmStack(name, port, env)

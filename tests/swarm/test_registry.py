@@ -17,14 +17,16 @@ import shutil
 import subprocess
 import tempfile
 import time
-import urllib.request
 
 import pytest
 
 import push  # scripts/push.py, as `just push` runs it
-import stack
 from conftest import SwarmStack, engine_state
 from harness import served_by, wait_until
+from stacktool import ROOT, recipes
+from stacktool.docker import docker, health
+from stacktool.http import get, request
+from stacktool.ports import free_port
 
 REGISTRY_BINARY = "/usr/bin/docker-registry"
 # The images `just push` pushes: nix/images.nix's names and tags.
@@ -39,7 +41,7 @@ def registry(readonly: bool = False):
     assert os.access(REGISTRY_BINARY, os.X_OK), \
         "docker-registry is missing: apt-get install docker-registry (.ci/run does)"
     data = pathlib.Path(tempfile.mkdtemp(prefix="hostinfo-registry-"))
-    address = f"127.0.0.1:{stack.free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     maintenance = "  maintenance:\n    readonly:\n      enabled: true\n" if readonly else ""
     (data / "config.yml").write_text(
         "version: 0.1\n"
@@ -49,7 +51,7 @@ def registry(readonly: bool = False):
     server = subprocess.Popen([REGISTRY_BINARY, "serve", str(data / "config.yml")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        wait_until(lambda: server.poll() is not None or stack.get(f"http://{address}/v2/")[0] == 200,
+        wait_until(lambda: server.poll() is not None or get(f"http://{address}/v2/").status == 200,
                    10, f"the registry answering on {address}")
         assert server.poll() is None, server.stderr.read().decode()
         yield address
@@ -61,22 +63,22 @@ def registry(readonly: bool = False):
 
 
 def just_push(registry_address: str, digests: pathlib.Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["just", "push", registry_address], cwd=stack.ROOT, capture_output=True,
-                          text=True, check=False, timeout=600,
-                          env={**os.environ, "IMAGES": "local", "HOSTINFO_DIGESTS": str(digests)})
+    return recipes.just("push", registry_address, timeout=600,
+                        env={**os.environ, "IMAGES": "local", "HOSTINFO_DIGESTS": str(digests)})
 
 
 def manifest_digest(address: str, repository: str, tag: str) -> str:
     """What the registry itself says the tag's manifest digest is."""
-    request = urllib.request.Request(f"http://{address}/v2/{repository}/manifests/{tag}",
-                                     method="HEAD", headers={"Accept": MANIFEST})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return response.headers["Docker-Content-Digest"]
+    status, _, headers = request(f"http://{address}/v2/{repository}/manifests/{tag}",
+                                 "HEAD", headers={"Accept": MANIFEST}, timeout=5)
+    assert status == 200, f"HEAD of {repository}:{tag}: {status}"
+    return headers["Docker-Content-Digest"]
 
 
 def catalog(address: str) -> list[str]:
-    with urllib.request.urlopen(f"http://{address}/v2/_catalog", timeout=5) as response:
-        return json.load(response)["repositories"]
+    status, body, _ = get(f"http://{address}/v2/_catalog", timeout=5)
+    assert status == 200, f"the registry's catalog: {status}"
+    return json.loads(body)["repositories"]
 
 
 def image(reference: str) -> dict | None:
@@ -103,7 +105,7 @@ def one_clear_line(result: subprocess.CompletedProcess) -> str:
 
 
 def test_an_unreachable_registry_fails_in_one_line_and_writes_no_digests(tmp_path):
-    nobody = f"127.0.0.1:{stack.free_port()}"
+    nobody = f"127.0.0.1:{free_port()}"
     digests = tmp_path / "digests.json"
     result = just_push(nobody, digests)
     line = one_clear_line(result)
@@ -165,7 +167,7 @@ def test_nodes_that_never_built_the_images_pull_them_by_digest_and_serve(tmp_pat
 
             # 4. Deploy the swarm stack from the registry.
             name = f"{os.environ.get('HOSTINFO_SWARM_E2E_STACK', 'hostinfo-swarm-e2e')}-registry"
-            port = stack.free_port("0.0.0.0")
+            port = free_port("0.0.0.0")
             swarm = SwarmStack(name, port, {
                 **os.environ, "IMAGES": "local", "HOSTINFO_STACK": name, "HOSTINFO_PORT": str(port),
                 "HOSTINFO_DIGESTS": str(digests_file),
@@ -177,7 +179,7 @@ def test_nodes_that_never_built_the_images_pull_them_by_digest_and_serve(tmp_pat
             ready = time.time()
 
             # 5. Every task runs the pulled image, healthy, answering through nginx.
-            events = [json.loads(line) for line in stack.docker(
+            events = [json.loads(line) for line in docker(
                 "events", "--since", f"{since:.3f}", "--until", f"{time.time():.3f}",
                 "--format", "{{json .}}", "--filter", "type=image", "--filter", "type=service",
                 "--filter", "event=pull", "--filter", "event=create").splitlines()]
@@ -193,7 +195,7 @@ def test_nodes_that_never_built_the_images_pull_them_by_digest_and_serve(tmp_pat
                 for task in tasks:
                     assert task["Config"]["Image"] == f"{prefixed}/{name}@{recorded['digests'][name]}"
                     assert task["Image"] == built[name]
-            assert all(stack.health(task) == "healthy" for task in replicas)
+            assert all(health(task) == "healthy" for task in replicas)
             served = served_by(swarm, 100)
             assert set(served) == {task["Config"]["Hostname"] for task in replicas}
             print(f"deploy by digest: {len(pulls)} pulls, deploy to all 5 tasks healthy and "
@@ -225,7 +227,7 @@ def flake_app(tmp_path: pathlib.Path) -> tuple[pathlib.Path, dict]:
     for each streamLayeredImage script: both write a docker-archive tar."""
     app = tmp_path / "hostinfo-push"
     app.write_text("#!/usr/bin/env bash\nset -o errexit\nset -o nounset\nset -o pipefail\n"
-                   + (stack.ROOT / "nix" / "push.sh").read_text())
+                   + (ROOT / "nix" / "push.sh").read_text())
     lines = []
     for name, tag in IMAGES.items():
         stream = tmp_path / f"stream-{name}"
@@ -235,7 +237,7 @@ def flake_app(tmp_path: pathlib.Path) -> tuple[pathlib.Path, dict]:
     pattern = json.loads(subprocess.run(
         ["nix-instantiate", "--eval", "--strict", "--json", "-E",
          "(import ./nix/options.nix).registryPattern"],
-        cwd=stack.ROOT, capture_output=True, text=True, check=True).stdout)
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout)
     return app, {**os.environ, "PUSH_PATTERN": pattern, "PUSH_IMAGES": "\n".join(lines)}
 
 

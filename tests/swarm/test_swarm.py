@@ -15,21 +15,20 @@ import subprocess
 import threading
 import time
 
-import stack
 from conftest import ROLLOUT_TAG, engine_state
 from harness import served_by, wait_until
-from load import Load
-
-
-def hostnames(tasks: list[dict]) -> set[str]:
-    return {c["Config"]["Hostname"] for c in tasks}
+from stacktool import ROOT
+from stacktool.docker import docker, docker_inspect, health, hostnames
+from stacktool.http import get, local
+from stacktool.load import Load
+from stacktool.swarm import stack_leftovers, swarm_state
 
 
 def settled(swarm_stack, replicas: int = 5) -> list[dict] | None:
     """The app's tasks once exactly `replicas` run, all healthy, and nginx
     is served by every one of them."""
     tasks = swarm_stack.replicas()
-    if len(tasks) != replicas or any(stack.health(c) != "healthy" for c in tasks):
+    if len(tasks) != replicas or any(health(c) != "healthy" for c in tasks):
         return None
     return tasks if set(served_by(swarm_stack, 10 * replicas)) == hostnames(tasks) else None
 
@@ -47,7 +46,7 @@ def outage(port: int, every: float = 0.05, limit: float = 120.0):
         deadline = time.monotonic() + limit
         while not stop.is_set() and time.monotonic() < deadline:
             now = time.monotonic()
-            if stack.get(f"http://127.0.0.1:{port}/info", timeout=1.0)[0] == 200:
+            if get(local(port), timeout=1.0).status == 200:
                 if failed and (not recovered or recovered[-1] < failed[-1]):
                     recovered.append(now)
             else:
@@ -90,7 +89,7 @@ def test_a_killed_task_costs_no_request_and_is_replaced(swarm_stack):
 
 def test_a_rolling_image_update_costs_no_request(swarm_stack):
     before = swarm_stack.replicas()
-    stack.docker("tag", before[0]["Config"]["Image"], f"hostinfo:{ROLLOUT_TAG}")
+    docker("tag", before[0]["Config"]["Image"], f"hostinfo:{ROLLOUT_TAG}")
     started = time.monotonic()
     with Load(swarm_stack.port, max_seconds=150, max_requests=60_000) as load:
         # Waits until the update has gone through every task (or failed).
@@ -149,7 +148,7 @@ def test_tasks_keep_the_hardening_compose_gives(swarm_stack):
     # Swarm cannot bind one address: the port is on every interface.
     assert nginx["HostConfig"]["PortBindings"] == {
         "8080/tcp": [{"HostIp": "", "HostPort": str(swarm_stack.port)}]}
-    backend = stack.docker_inspect(f"{swarm_stack.name}_backend")
+    backend = docker_inspect(f"{swarm_stack.name}_backend")
     assert backend["Internal"] is True and backend["Attachable"] is False
     assert backend["Driver"] == "overlay"
 
@@ -171,7 +170,7 @@ def test_swarm_down_leaves_the_engine_as_found(swarm_stack):
     swarm_stack.just("swarm-down")
     took = time.monotonic() - started
     print(f"swarm-down in {took:.1f}s; engine found {swarm_stack.found['swarm']}, "
-          f"now {stack.swarm_state()[0]}")
+          f"now {swarm_state()[0]}")
     assert engine_state() == swarm_stack.found
-    assert stack.stack_leftovers(swarm_stack.name) == {}
-    assert not (stack.ROOT / ".stack" / swarm_stack.name).exists()
+    assert stack_leftovers(swarm_stack.name) == {}
+    assert not (ROOT / ".stack" / swarm_stack.name).exists()
