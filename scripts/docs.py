@@ -104,8 +104,10 @@ def main() -> None:
     if wanted == current:
         return
     if args.check:
-        diff = difflib.unified_diff(current.splitlines(keepends=True), wanted.splitlines(keepends=True),
-                                    f"{args.readme.name} (as it is)", f"{args.readme.name} (from `just docs`)")
+        diff = difflib.unified_diff(
+            current.splitlines(keepends=True), wanted.splitlines(keepends=True),
+            f"{args.readme.name} (as it is)", f"{args.readme.name} (from `just docs`)",
+        )
         sys.stdout.writelines(diff)
         sys.exit(f"docs: {args.readme} differs from what `just docs` writes: run `just docs`")
     args.readme.write_text(wanted)
