@@ -55,9 +55,10 @@ in
   # TTL (5 s unless the cluster says otherwise), then nginx's `valid=`, plus
   # a second for the EndpointSlice to reach DNS. Kubernetes before 1.33
   # rejects a sleep of 0 seconds.
-  drainSeconds = {
+  drainSeconds = rec {
     default = coreDnsTtl + seconds settings.resolverValid + 1;
-    defaultText = "${toString coreDnsTtl} + resolverValid + 1";
+    # The figure at the stack's defaults, and how it follows resolverValid.
+    defaultText = "${toString default} (${toString coreDnsTtl} + resolverValid + 1)";
     type = count 1;
     description = "the preStop pause before SIGTERM, in seconds: CoreDNS's record TTL, nginx's `resolverValid`, then 1 s for the EndpointSlice";
   };
