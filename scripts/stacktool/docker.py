@@ -12,8 +12,10 @@ PROJECT_LABEL = "com.docker.compose.project"
 
 
 def docker(*args: str) -> str:
-    """A docker command's stdout; raises if it fails."""
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout
+    """A docker command's stdout; raises if it fails, or takes over a minute
+    (these are queries and small changes: an engine that slow is stuck)."""
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
 
 
 def compose_command() -> list[str]:

@@ -12,11 +12,15 @@ from stacktool.http import get, local
 from stacktool.names import APP_SERVICE
 
 
-def served_by(port: int, count: int) -> tuple[collections.Counter, collections.Counter]:
-    """Send `count` GET /info through nginx: (hostnames that answered, statuses)."""
+def served_by(port: int, count: int, deadline: float = float("inf"),
+              ) -> tuple[collections.Counter, collections.Counter]:
+    """Send `count` GET /info through nginx, fewer if time.monotonic() passes
+    `deadline`: (hostnames that answered, statuses)."""
     served: collections.Counter = collections.Counter()
     statuses: collections.Counter = collections.Counter()
     for _ in range(count):
+        if time.monotonic() > deadline:
+            break
         status, body, _ = get(local(port))
         statuses[status] += 1
         if status == 200:
@@ -48,7 +52,7 @@ def wait_serving(port: int, replicas: list[dict], timeout: float) -> None:
     alone for failTimeout, even once healthy."""
     expected = hostnames(replicas)
     deadline = time.monotonic() + timeout
-    while (seen := set(served_by(port, 10 * len(expected))[0])) != expected:
+    while (seen := set(served_by(port, 10 * len(expected), deadline)[0])) != expected:
         if time.monotonic() > deadline:
             fail(f"nginx on port {port} is served by {len(seen & expected)} of "
                  f"{len(expected)} replicas after {timeout:.0f}s")

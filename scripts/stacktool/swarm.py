@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 import subprocess
 import time
 
@@ -72,11 +73,29 @@ def deploy_flags(compose_file: pathlib.Path) -> list[str]:
     return ["--resolve-image", resolve] + (["--with-registry-auth"] if resolve == "always" else [])
 
 
+# A compose duration as nix/swarm.nix writes one (the updateMonitor option).
+DURATION = re.compile(r"(\d+)(ms|s|m|h)")
+SECONDS_PER_UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+
+
+def watch_seconds(compose_file: pathlib.Path) -> float:
+    """How long `docker stack deploy --detach=false` watches services that
+    have converged: each one's update monitor, one service after another."""
+    total = 0.0
+    for service in json.loads(compose_file.read_text())["services"].values():
+        monitor = service.get("deploy", {}).get("update_config", {}).get("monitor", "5s")
+        value, unit = DURATION.fullmatch(monitor).groups()
+        total += int(value) * SECONDS_PER_UNIT[unit]
+    return total
+
+
 def swarm_deploy(stack: str, compose_file: pathlib.Path, port: int, replicas: int,
                  timeout: float) -> list[dict]:
     """Deploy or update the stack; the CLI waits until its services converge
     (and fails on a rolled-back update). Then until every task is healthy and
-    serves through nginx, which finds them by DNS: the app's tasks."""
+    serves through nginx, which finds them by DNS: the app's tasks. The
+    `timeout` is on top of the time the CLI spends watching converged services."""
+    timeout += watch_seconds(compose_file)
     deadline = time.monotonic() + timeout
     command = ["docker", "stack", "deploy", "--detach=false", *deploy_flags(compose_file),
                "-c", str(compose_file), stack]
@@ -104,7 +123,9 @@ def stack_leftovers(stack: str) -> dict[str, list[str]]:
 
 def swarm_remove(stack: str, timeout: float = 60) -> None:
     """`docker stack rm`, which waits until the stack's tasks have stopped;
-    then until this engine has let go of their containers and networks."""
+    then until this engine has let go of their containers and networks,
+    within `timeout` in all."""
+    deadline = time.monotonic() + timeout
     if stack_leftovers(stack).get("services"):
         try:
             result = subprocess.run(["docker", "stack", "rm", "--detach=false", stack],
@@ -113,7 +134,6 @@ def swarm_remove(stack: str, timeout: float = 60) -> None:
             fail(f"stack {stack} not removed after {timeout:.0f}s")
         if result.returncode:
             fail(f"docker stack rm {stack} failed: {result.stderr.strip()}")
-    deadline = time.monotonic() + timeout
     while leftovers := stack_leftovers(stack):
         if time.monotonic() > deadline:
             fail(f"stack {stack} not gone after {timeout:.0f}s: {leftovers}")

@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 
 from nixeval import ROOT, evaluated, first_error_line, pure_nix_tests
+from stacktool import swarm
 
 SCHEMA = json.loads((ROOT / "schemas" / "compose-spec.json").read_text())
 GOLDEN = ROOT / "nix" / "tests" / "golden" / "swarm.json"
@@ -89,3 +90,14 @@ def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, name
     first_line = first_error_line("-E", f'(import ./nix/swarm.nix ({options})).files."compose.yaml"')
     for words in named:
         assert words in first_line
+
+
+def test_swarm_up_waits_as_long_as_docker_watches_each_converged_service(tmp_path):
+    # `docker stack deploy --detach=false` watches each service for its
+    # update monitor, one after the other: a long monitor must not time out
+    # a healthy deploy.
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(json.dumps(render('{ updateMonitor = "2m"; }')["compose"]))
+    assert swarm.watch_seconds(compose) == 2 * 120
+    compose.write_text(json.dumps(render('{ updateMonitor = "1500ms"; }')["compose"]))
+    assert swarm.watch_seconds(compose) == 2 * 1.5
