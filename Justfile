@@ -114,9 +114,9 @@ preflight:
 # Every check that needs no Nix store: what CI runs
 test: lint test-rust test-msrv test-openapi test-stack test-e2e test-swarm
 
-# Python: ruff's checks (pyproject.toml) over scripts/ and tests/
+# Python: ruff's checks (pyproject.toml) over every Python file
 lint:
-    ruff check --quiet .
+    python3 -m ruff check --quiet .
 
 # Rust: formatting, clippy without warnings, unit and black-box tests
 test-rust:

@@ -16,8 +16,11 @@ except ImportError:  # a fresh machine, without even pytest's packaging: pip sor
     sys.exit()
 for line in wanted:
     requirement = Requirement(line)
+    if requirement.marker and not requirement.marker.evaluate():
+        continue  # not for this interpreter or platform
     try:
-        if requirement.specifier.contains(importlib.metadata.version(requirement.name)):
+        installed = importlib.metadata.version(requirement.name)
+        if requirement.specifier.contains(installed, prereleases=True):
             continue
     except importlib.metadata.PackageNotFoundError:
         pass
