@@ -21,7 +21,6 @@ let
   image = nonEmptyString "an image reference such as name:tag";
 in
 {
-  # Replicas of the service behind nginx.
   replicas = {
     default = 5;
     type = count 1;
@@ -47,7 +46,6 @@ in
     type = nonEmptyString "a RUST_LOG filter such as info or hostinfo=debug";
     description = "the replicas' `RUST_LOG`; `\"info\"` adds their access log (nginx logs every request already)";
   };
-  # Worker threads per replica: "auto" is one per core the replica may use.
   appWorkers = {
     default = "auto";
     type = workers;
@@ -83,13 +81,12 @@ in
     type = count 16;
     description = "nginx's process limit";
   };
-  # Room for nginx's pid file and temp files: the one writable path.
   lbTmpSize = {
     default = "16m";
     type = size;
     description = "the size of nginx's `/tmp` tmpfs, its one writable path";
   };
-  # Where the stack is published on the host: loopback unless asked.
+  # Loopback unless asked: only what the host itself runs reaches the stack.
   publishAddress = {
     default = "127.0.0.1";
     type = matching "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+" "an IPv4 address such as 127.0.0.1 or 0.0.0.0";
@@ -100,16 +97,13 @@ in
     type = port;
     description = "the host port nginx is published on (`HOSTINFO_PORT`)";
   };
-  # How long a container may drain after SIGTERM before it is killed. The
-  # replicas drain for this less a margin (HOSTINFO_SHUTDOWN_TIMEOUT, nix/timeouts.nix).
+  # Docker's own default; the margin it leaves is nix/timeouts.nix's.
   stopGracePeriod = {
     default = "10s";
     type = duration;
     description = "time to drain after SIGTERM before a kill; the replicas drain for it less 2 s (`HOSTINFO_SHUTDOWN_TIMEOUT`), so at least `\"3s\"`";
   };
-  # How long a replica keeps an idle connection from nginx open
-  # (HOSTINFO_KEEP_ALIVE, whole seconds); nginx lets go a margin
-  # sooner. 5 s is actix-web's own default.
+  # actix-web's own default, stated so that nginx's can be derived from it.
   appKeepAlive = {
     default = "5s";
     type = duration;
@@ -133,7 +127,6 @@ in
     type = nonEmptyString "a DNS name";
     description = "the name nginx looks up to find every replica";
   };
-  # Idle upstream connections each nginx worker keeps open.
   keepalive = {
     default = 64;
     type = count 1;
@@ -144,7 +137,6 @@ in
     type = duration;
     description = "how long a replica may take to accept a connection";
   };
-  # Longest a replica may take to answer before the request moves on.
   readTimeout = {
     default = "2s";
     type = duration;
@@ -187,30 +179,23 @@ in
     type = flag;
     description = "nginx's access log (buffered) with upstream address and times";
   };
-  # nginx answering by itself at /_bench/ceiling: the benchmark's ceiling.
   benchmarkLocation = {
     default = false;
     type = flag;
     description = "`/_bench/ceiling`, nginx answering alone, for `just bench`";
   };
 
-  # Where every node pulls both images from, by digest (host[:port][/path]);
-  # null: the images are loaded into each node by hand, named by tag.
   registry = {
     default = null;
     type = registry;
     description = "where every node pulls both images from, by digest, after `just push`; `null`: loaded by hand, by tag";
   };
-  # What `just push` wrote to .stack/digests.json (nix/render.nix reads it):
-  # the registry pushed to and each image's digest.
   digests = {
     default = null;
     type = (import ./registry.nix).digests;
     description = "what `just push` wrote to `.stack/digests.json`, read by `nix/render.nix`";
     internal = true;
   };
-  # Pass POST /ready/disable and /ready/enable from the published port to
-  # the replicas; by default nginx answers them 403 itself.
   exposeReadyToggle = {
     default = false;
     type = flag;

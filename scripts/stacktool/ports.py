@@ -1,5 +1,5 @@
 """Ports on this machine: a free one for a stack, test or benchmark of its
-own, and whether one is taken. `python3 -m stacktool.ports` prints a free one."""
+own, and whether one is taken. `scripts/stack.py free-port` prints a free one."""
 from __future__ import annotations
 
 import socket
@@ -17,6 +17,3 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as probe:
         return probe.connect_ex((host, port)) == 0
 
-
-if __name__ == "__main__":
-    print(free_port())

@@ -19,7 +19,7 @@ from stacktool.docker import docker_inspect
 from stacktool.http import local
 from stacktool.http import request as http_request
 
-# Docker's grace period here; the replicas drain for 2 s of it (nix/stack.nix).
+# Docker's grace period here; the replicas drain for 2 s of it (nix/timeouts.nix).
 GRACE = 4
 # A request that fits the drain, so it finishes on the replica being stopped,
 # and one that outlasts the grace period, which the replica must cut at the
@@ -39,6 +39,7 @@ def short_grace_stack():
 def request(port: int, path: str, headers: dict | None = None):
     """One GET through nginx: (status, headers, parsed JSON body)."""
     status, body, answered = http_request(local(port, path), headers=headers, timeout=30)
+    assert status, f"nothing answered GET {path} on port {port}"
     return status, answered, json.loads(body)
 
 

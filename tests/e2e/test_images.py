@@ -9,13 +9,9 @@ import subprocess
 import time
 import uuid
 
-from stacktool.docker import docker_inspect
+from stacktool.docker import docker, docker_inspect
 from stacktool.http import get, wait_for
 from stacktool.ports import free_port
-
-
-def docker(*args: str) -> str:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout
 
 
 def readelf(option: str, path) -> str:
