@@ -1,9 +1,18 @@
 # hostinfo: build, run and test N replicas behind nginx from one declaration.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
+# Variables are evaluated when a recipe uses them (just >= 1.47): `just --list`
+# and the recipes that need no Python run without python3.
+set lazy
 
-# The road the images take: `nix` (the flake) or `local` (cargo and Docker, no Nix store).
-images := env("IMAGES", "nix")
+# The road the images take: `nix` (the flake), `local` (cargo and Docker, no
+# Nix store), or `auto`: nix where a Nix that builds the flake is found.
+images := env("IMAGES", "auto")
+# crane v0.23.4 needs Nix >= 2.31.2 (its CHANGELOG); Debian's nix-bin is 2.8.
+nix_floor := "2.31.2"
+road := if images == "auto" { shell('scripts/images-road auto "$1"', nix_floor) } \
+  else if images =~ '^(nix|local)$' { images } \
+  else { error("IMAGES must be auto, nix or local, got " + images) }
 # The compose project and the host port: recipes find the stack by them.
 # Their defaults live in nix/names.toml.
 project := env("HOSTINFO_PROJECT", `python3 scripts/stack.py name project`)
@@ -72,7 +81,7 @@ _render target replicas dir:
 
 # Build the service and nginx images and load them into Docker
 image: _images-ready
-    just _image-{{ if images =~ '^(nix|local)$' { images } else { error("IMAGES must be nix or local, got " + images) } }}
+    just _image-{{ road }}
 
 [private]
 _image-nix:
@@ -85,22 +94,12 @@ _image-nix:
       "$stream" | docker load --quiet
     done
 
-# crane v0.23.4 needs Nix >= 2.31.2 (its CHANGELOG); Debian's nix-bin is 2.8.
-nix_floor := "2.31.2"
-
-# With IMAGES=nix, a Nix that can build the flake, checked before anything
+# On the nix road, a Nix that can build the flake, checked before anything
 # starts; otherwise one line with what was found, what is needed, the way round.
 [private]
 _images-ready:
     #!/usr/bin/env bash
-    set -euo pipefail
-    [[ '{{ images }}' == nix ]] || exit 0
-    fail() { echo "error: IMAGES=nix needs Nix >= {{ nix_floor }} with flakes, found $1: install Nix >= {{ nix_floor }} (https://nixos.org/download), or build the images without a Nix store: IMAGES=local" >&2; exit 1; }
-    version=$(nix --version 2>/dev/null | awk '{print $NF}') || true
-    [[ -n $version ]] || fail "no nix on PATH"
-    [[ $(printf '%s\n' '{{ nix_floor }}' "$version" | sort -V | head -n1) == '{{ nix_floor }}' ]] || fail "Nix $version"
-    [[ $(nix --extra-experimental-features 'nix-command flakes' eval --expr 'builtins ? getFlake' 2>/dev/null) == true ]] \
-      || fail "Nix $version, which does not evaluate flakes (nix eval --expr 'builtins ? getFlake' failed)"
+    {{ if road == "nix" { "scripts/images-road nix " + nix_floor + " >/dev/null" } else { "" } }}
 
 [private]
 _image-local:

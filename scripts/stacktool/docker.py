@@ -19,14 +19,16 @@ def docker(*args: str) -> str:
 
 
 def compose_command() -> list[str]:
-    """`docker compose` where the plugin exists, else `docker-compose`."""
-    plugin = subprocess.run(["docker", "compose", "version"], capture_output=True, check=False)
-    if plugin.returncode == 0:
-        return ["docker", "compose"]
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    fail("neither `docker compose` nor `docker-compose` is installed "
-         "(apt-get install docker-compose)")
+    """Compose v2: the Docker CLI plugin, else its standalone binary (as
+    nixpkgs' docker-compose gives it). v1 is end of life and not supported."""
+    candidates = [["docker", "compose"]] + ([["docker-compose"]] if shutil.which("docker-compose") else [])
+    for command in candidates:
+        found = subprocess.run([*command, "version", "--short"], capture_output=True, text=True,
+                               check=False)
+        if found.returncode == 0 and not found.stdout.lstrip("v").startswith("1."):
+            return command
+    fail("Compose v2 is missing (`docker compose version` failed; Compose v1 is not supported): "
+         "./setup up installs it")
 
 
 def docker_inspect(name: str) -> dict:

@@ -33,7 +33,7 @@ def test_a_missing_nix_instantiate_is_named_with_how_to_get_it(tmp_path):
     interpreter_bin = os.path.dirname(sys.executable)
     tools = {"python3": sys.executable,
              "just": shutil.which("just", path=interpreter_bin) or shutil.which("just")}
-    for tool in ("bash", "docker", "docker-compose"):
+    for tool in ("bash", "docker"):
         tools[tool] = shutil.which(tool)
     for tool, found in tools.items():
         if found:
