@@ -150,6 +150,10 @@ test-e2e:
 test-swarm:
     IMAGES=local python3 -m pytest -q -s tests/swarm
 
+# The README's first line on a fresh Debian root from a clean clone; `all`: its test line too (root, a few minutes)
+test-fresh what="":
+    scripts/test-fresh {{ what }}
+
 # Benchmark the stack side by side with nginx's own ceiling, then at steady loads; writes results/
 bench: _bench-tools
     python3 scripts/bench-stack.py
