@@ -177,7 +177,7 @@ _bench-tools:
 bench-service:
     scripts/bench-service.sh
 
-# Rewrite README.md's option and environment tables from the option records and the service's settings
+# Rewrite the option and environment tables in docs/ from the option records and the service's settings
 docs:
     python3 scripts/docs.py
 
