@@ -191,17 +191,30 @@ let
         testers.runNixOSTest = loose "runNixOSTest";
         rustc = package "rustc" // { version = rustcVersion; };
         clippy = package "clippy";
+        # python3.withPackages: each name must be one of python3Packages'
+        # (pkgs/top-level/python-packages.nix, read with the search tool).
+        python3.withPackages =
+          select:
+          let
+            known = [ "jsonschema" "kubernetes-validate" "markdown-it-py" "openapi-core"
+              "openapi-spec-validator" "pytest" "requests" "selenium" ];
+            ps = lib.genAttrs known (name: "python3.${name}");
+          in
+          loose "python3-with-packages" { packages = select ps; };
       }
       // lib.genAttrs [
         "binutils"
         "cargo"
         "cargo-nextest"
         "check-jsonschema"
+        "chromedriver"
+        "chromium"
         "docker-compose"
         "jq"
         "just"
         "nixfmt"
         "nixfmt-tree"
+        "ruff"
         "rust-analyzer"
         "rustfmt"
         "skopeo"
@@ -308,6 +321,12 @@ in
   packages = mapAttrs (_: attrNames) outputs.packages;
   checks = mapAttrs (_: attrNames) outputs.checks;
   devShells = mapAttrs (_: attrNames) outputs.devShells;
+  # What the dev shell puts on PATH, and its environment, per system.
+  devShell = mapAttrs (_: shells: {
+    packages = map (p: p.kind) shells.default.args.packages;
+    python = (builtins.head (filter (p: p.kind == "python3-with-packages") shells.default.args.packages)).args.packages;
+    environment = filter (n: n != "packages") (attrNames shells.default.args);
+  }) outputs.devShells;
   lib = attrNames outputs.lib;
   apps = mapAttrs (_: attrNames) outputs.apps;
   pushProgram = outputs.apps.x86_64-linux.push.program;

@@ -37,6 +37,32 @@ def test_macos_can_still_render_the_stack_and_use_the_dev_shell(flake):
         assert flake["devShells"][system] == ["default"]
 
 
+def test_the_dev_shell_holds_every_tool_the_recipes_and_tests_use(flake):
+    for system in LINUX + DARWIN:
+        shell = flake["devShell"][system]
+        for tool in ("just", "jq", "docker-compose", "python3-with-packages", "ruff", "cargo", "skopeo"):
+            assert tool in shell["packages"], (system, tool)
+        # pyproject.toml's test group, but ruff (a package of its own above).
+        assert sorted(name.removeprefix("python3.") for name in shell["python"]) == [
+            "jsonschema", "kubernetes-validate", "markdown-it-py", "openapi-core",
+            "openapi-spec-validator", "pytest", "requests", "selenium"]
+    for system in LINUX:
+        shell = flake["devShell"][system]
+        musl = f"{system.split('-')[0]}-unknown-linux-musl"
+        for tool in ("chromium", "chromedriver", f"rustc-{musl}", f"{musl}-gcc-wrapper"):
+            assert tool in shell["packages"], (system, tool)
+        assert sorted(shell["environment"]) == sorted([
+            f"CC_{musl.replace('-', '_')}", f"CARGO_TARGET_{musl.replace('-', '_').upper()}_LINKER"])
+
+
+def test_the_dev_shells_python_has_pyproject_tomls_test_group(flake):
+    import tomllib
+    wanted = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
+    names = {line.split("=")[0].split(">")[0].split("<")[0].strip() for line in wanted}
+    shell = flake["devShell"]["x86_64-linux"]
+    assert names == {name.removeprefix("python3.") for name in shell["python"]} | {"ruff"}
+
+
 def test_flake_check_runs_every_check_the_readme_names(flake):
     for system in LINUX:
         assert flake["checks"][system] == [
