@@ -223,5 +223,5 @@ push registry:
     set -euo pipefail
     python3 scripts/push.py --check {{ quote(registry) }}
     # The local road pushes what Docker holds, so it builds first; the Nix road streams its own build.
-    if [ {{ quote(images) }} = local ]; then just image; fi
-    python3 scripts/push.py --images {{ quote(images) }} --digests {{ quote(digests_file) }} {{ quote(registry) }}
+    if [ {{ road }} = local ]; then IMAGES=local just image; fi
+    python3 scripts/push.py --images {{ road }} --digests {{ quote(digests_file) }} {{ quote(registry) }}

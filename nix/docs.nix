@@ -1,4 +1,4 @@
-# The option records as the README's tables read them: `nix-instantiate --eval --strict --json nix/docs.nix`.
+# The option records as the tables in docs/ read them: `nix-instantiate --eval --strict --json nix/docs.nix`.
 #
 # { stack; swarm; k8s; }: the options every target takes, then those only
 # swarm or Kubernetes adds; each a list of { name; default; description;

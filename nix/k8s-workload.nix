@@ -95,7 +95,7 @@ let
                   name = component;
                   # A node pulls an image only when it lacks it: by digest
                   # (`registry`) it cannot change, and by tag it was loaded
-                  # by hand (see README, "On several machines").
+                  # by hand (see docs/targets.md, "On several machines").
                   imagePullPolicy = "IfNotPresent";
                   securityContext = {
                     readOnlyRootFilesystem = true;

@@ -82,7 +82,7 @@ rec {
   };
 
   # An option is declared once, as a record: its `default`, its `type` (one
-  # of the above) and a one-line `description` for the README's tables
+  # of the above) and a one-line `description` for the tables in docs/
   # (nix/docs.nix). `defaultText` words a default that follows other
   # options; an `internal` option is one no person sets, left out of the docs.
 

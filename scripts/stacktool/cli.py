@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "swarm-deploy":
         swarm.swarm_deploy(project, args.compose_file, port, args.replicas, args.timeout)
         print(f"hostinfo is up: http://127.0.0.1:{port}/info "
-              f"(published on every interface: see README)")
+              f"(published on every interface: see docs/targets.md)")
         table.print_table(project, find=docker.tasks)
     elif args.command == "resolve-image":
         print(swarm.resolve_image(args.compose_file))

@@ -1,4 +1,4 @@
-"""The option records (nix/*-options.nix) and nix/docs.nix, which the README's tables are written from.
+"""The option records (nix/*-options.nix) and nix/docs.nix, which the tables in docs/ are written from.
 
 Every option is declared once, with a one-line description; docs.nix must
 list exactly the options each target checks, so that a table can neither

@@ -42,7 +42,7 @@ def test_the_renderers_own_pure_nix_tests_pass():
 def test_the_small_stack_renders_the_golden_file():
     rendered = evaluated("-E", "(import ./nix/tests/swarm.nix).goldenSwarm")
     assert rendered == json.loads(GOLDEN.read_text()), \
-        f"differs from {GOLDEN.name}: regenerate it if meant (see README)"
+        f"differs from {GOLDEN.name}: regenerate it if meant: just golden"
 
 
 @pytest.mark.parametrize("options", OPTION_SETS)
