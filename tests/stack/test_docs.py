@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from nixeval import ROOT
+from stacktool import ROOT
 
 
 def check(readme) -> subprocess.CompletedProcess:

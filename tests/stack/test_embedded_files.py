@@ -6,7 +6,8 @@ from __future__ import annotations
 import pathlib
 import re
 
-from nixeval import ROOT, evaluated
+from stacktool import ROOT
+from stacktool.nix import evaluated
 
 
 def test_the_nix_source_keeps_every_file_the_binary_embeds():

@@ -10,7 +10,8 @@ import shutil
 
 import pytest
 
-from nixeval import ROOT, evaluated, nix_eval
+from stacktool import ROOT
+from stacktool.nix import evaluated, nix_eval
 
 LINUX = ["x86_64-linux", "aarch64-linux"]
 DARWIN = ["x86_64-darwin", "aarch64-darwin"]

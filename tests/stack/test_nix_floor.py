@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from nixeval import ROOT
+from stacktool import ROOT
 
 FLOOR = "2.31.2"
 
