@@ -252,8 +252,18 @@ let
         craneScope pkgs (toolchain // overrides);
       # lib/cleanCargoSource.nix: `src:`, one path.
       cleanCargoSource = src: assert builtins.isPath src || throw "cleanCargoSource takes a path"; "${toString src}";
-      # lib/fileset/commonCargoSources.nix: `path:`; as the names it keeps.
-      fileset.commonCargoSources = path: assert builtins.isPath path || throw "commonCargoSources takes a path"; [ "Cargo.toml" "Cargo.lock" "*.rs" ];
+      # lib/fileset/*.nix: each `path:`; as the names or patterns it keeps.
+      fileset = mapAttrs (
+        name: kept: path:
+        assert builtins.isPath path || throw "crane fileset.${name} takes a path";
+        kept
+      ) {
+        cargoTomlAndLock = [ "Cargo.toml" "Cargo.lock" ];
+        rust = [ "*.rs" ];
+        configToml = [ "config.toml" ];
+        toml = [ "*.toml" ];
+        commonCargoSources = [ "Cargo.toml" "Cargo.lock" "*.rs" "*.toml" ];
+      };
       buildDepsOnly = args: craneFunction "buildDepsOnly" [
         "cargoBuildCommand" "cargoBuildExtraArgs" "cargoCheckCommand" "cargoCheckExtraArgs" "cargoExtraArgs"
         "cargoTestCommand" "cargoTestExtraArgs" "dummySrc" "outputs"
