@@ -6,7 +6,9 @@ flake would build. `nix flake check` does the builds.
 """
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 
 import pytest
 
@@ -56,6 +58,18 @@ def test_the_nix_images_take_their_config_from_image_config_nix(flake):
     assert flake["nginxImage"]["config"] == expected["lb"]
     assert (flake["image"]["name"], flake["image"]["tag"]) == ("hostinfo", "0.1.0")
     assert (flake["nginxImage"]["name"], flake["nginxImage"]["tag"]) == ("hostinfo-nginx", "1.30")
+
+
+def test_each_image_is_labelled_with_the_licence_of_what_it_runs(flake):
+    licence = "org.opencontainers.image.licenses"
+    cargo_licence = evaluated("-E", "(builtins.fromTOML (builtins.readFile ./Cargo.toml)).package.license")
+    assert flake["image"]["config"]["Labels"][licence] == cargo_licence
+    assert flake["nginxImage"]["config"]["Labels"][licence] == "BSD-2-Clause"
+    # The Dockerfile road writes its LABELs from the same config.
+    lb = evaluated("-E", "(import ./nix/image-config.nix { }).lb")
+    dockerfile = subprocess.run(["jq", "-r", "-f", "images/dockerfile.jq"], input=json.dumps(lb), cwd=ROOT,
+                                capture_output=True, text=True, check=True).stdout
+    assert f'"{licence}"="BSD-2-Clause"' in dockerfile
 
 
 def test_images_are_dated_by_the_commit_not_the_build(flake):
