@@ -215,7 +215,7 @@ _swarm-images:
     if [ "$({{ swarm }} resolve-image {{ swarm_dir }}/compose.yaml)" = never ]; then just image; fi
 
 # Push both images to REGISTRY (host[:port][/path]), print their digests, write them to .stack/digests.json
-push registry:
+push registry: _images-ready
     #!/usr/bin/env bash
     set -euo pipefail
     python3 scripts/push.py --check {{ quote(registry) }}
