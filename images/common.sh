@@ -64,3 +64,70 @@ summary() {
   size=$(docker image inspect -f '{{.Size}}' "$1")
   echo "$1 built: $((size / 1024)) KiB ($size bytes) uncompressed"
 }
+
+# Debian sid's .debs, for the images built without Nix (nginx, the Nix
+# evaluator): a private apt state in CACHE, so the system's apt config and
+# lists stay untouched. Same mirror as this machine's own Debian sources
+# (DEBIAN_MIRROR overrides): the first `deb` or `URIs:` entry ending in /debian.
+system_mirror() {
+  sed -nE 's#^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)(https?://[^[:space:]]+/debian)/?([[:space:]].*)?$#\3#p' \
+    /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1
+}
+
+# sid_apt CACHE: apt-get's options for the private state in CACHE, as the
+# array `apt`. The status file is empty, so apt resolves a package's whole
+# Depends closure, as for an empty root.
+sid_apt() {
+  apt=(-o "Dir::State=$1/state" -o "Dir::Cache=$1/cache" -o "Dir::State::status=$1/state/status"
+    -o "Dir::Etc::SourceList=$1/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o APT::Sandbox::User=root -o Debug::NoLocking=1 -qq)
+}
+
+# sid_update CACHE: fetch sid's Packages index into CACHE.
+sid_update() {
+  need apt-get "this script needs Debian's apt"
+  need dpkg-deb "this script needs Debian's dpkg"
+  local mirror
+  mirror=${DEBIAN_MIRROR:-$(system_mirror || true)}
+  mirror=${mirror:-http://deb.debian.org/debian}
+  mkdir -p "$1/state/lists/partial" "$1/cache/archives/partial"
+  : >"$1/state/status"
+  # Only the Packages index: no translations, no DEP-11 metadata.
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg target=Packages] $mirror sid main" >"$1/sources.list"
+  sid_apt "$1"
+  apt-get "${apt[@]}" update >/dev/null || die "apt-get update of sid from $mirror failed"
+}
+
+# sid_download CACHE PACKAGE...: the packages' .debs into CACHE/debs.
+# Downloaded into a fresh dir and swapped in: never a mix of versions.
+sid_download() {
+  local cache=$1
+  shift
+  sid_apt "$cache"
+  rm -rf "$cache/debs.new" && mkdir "$cache/debs.new"
+  (cd "$cache/debs.new" && apt-get "${apt[@]}" download "$@" >/dev/null) \
+    || die "apt-get download from sid failed (packages: $*)"
+  rm -rf "$cache/debs" && mv "$cache/debs.new" "$cache/debs"
+}
+
+# keep_needed_libraries FILE...: in a merged-/usr root (the cwd), delete every
+# library in usr/lib/<triplet> outside the FILEs' NEEDED closure.
+keep_needed_libraries() {
+  need readelf "install binutils (apt-get install binutils)"
+  local libdir=usr/lib/x86_64-linux-gnu file needed lib f
+  local -A keep=()
+  local todo=("$@")
+  for f in "$@"; do keep[${f##*/}]=1; done
+  while ((${#todo[@]})); do
+    file=${todo[0]}
+    needed=$(readelf -d "$file" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+    todo=("${todo[@]:1}")
+    for lib in $needed; do
+      [[ -v keep[$lib] ]] && continue
+      [[ -e $libdir/$lib ]] || die "$file needs $lib, which none of the packages provides: add its package to this script"
+      keep[$lib]=1 keep[$(basename "$(readlink -f "$libdir/$lib")")]=1
+      todo+=("$libdir/$lib")
+    done
+  done
+  for f in "$libdir"/*; do [[ -v keep[${f##*/}] ]] || rm -rf "$f"; done
+}
