@@ -36,7 +36,7 @@ def error_line(stderr: str) -> str:
     So: the last line that is `error: <something>`, stripped."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("error:") and line != "error:"]
-    return errors[-1] if errors else (lines[-1] if lines else "nix-instantiate failed with no output")
+    return errors[-1] if errors else (lines[-1] if lines else "no output on stderr")
 
 
 class NixError(Exception):

@@ -49,4 +49,4 @@ def test_the_message_is_the_line_nix_2_34_prints_last_after_a_bare_error_and_the
 
 def test_stderr_without_an_error_line_gives_its_last_line():
     assert error_line("warning: something\nkilled by signal 9\n") == "killed by signal 9"
-    assert error_line("") == "nix-instantiate failed with no output"
+    assert error_line("") == "no output on stderr"
