@@ -111,7 +111,7 @@ preflight:
     @{{ stack }} preflight
 
 # Every check that needs no Nix store: what CI runs
-test: lint test-rust test-msrv test-openapi test-stack test-e2e test-swarm
+test: lint test-rust test-msrv test-openapi test-stack test-stack-nix-current test-e2e test-swarm
 
 # Python: ruff's checks (pyproject.toml) over every Python file
 lint:
@@ -141,6 +141,11 @@ test-openapi:
 # The stack declaration: pure Nix tests, error messages, the Compose schema
 test-stack:
     python3 -m pytest -q tests/stack
+
+# The same suites under Debian sid's Nix 2.34 (in a throwaway container), which shapes errors unlike 2.8
+test-stack-nix-current:
+    images/build-nix-eval-image
+    HOSTINFO_NIX_INSTANTIATE={{ quote(justfile_directory() / "scripts/nix-instantiate-2.34") }} python3 -m pytest -q tests/stack
 
 # The stack on real Docker with local images: failover, scaling, hardening
 test-e2e:
@@ -218,7 +223,7 @@ _swarm-images:
     if [ "$({{ swarm }} resolve-image {{ swarm_dir }}/compose.yaml)" = never ]; then just image; fi
 
 # Push both images to REGISTRY (host[:port][/path]), print their digests, write them to .stack/digests.json
-push registry:
+push registry: _images-ready
     #!/usr/bin/env bash
     set -euo pipefail
     python3 scripts/push.py --check {{ quote(registry) }}

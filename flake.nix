@@ -52,6 +52,7 @@
         swarm = rendered "swarm";
         k8s = rendered "kubernetes";
         push = pkgs.callPackage ./nix/push.nix { inherit images image nginx-image; };
+        e2e-test = pkgs.callPackage ./nix/e2e-test.nix { inherit image nginx-image stack; };
       };
     in
     {
@@ -69,7 +70,13 @@
         { inherit (built) stack swarm k8s; }
         // lib.optionalAttrs pkgs.stdenv.hostPlatform.isLinux {
           default = built.hostinfo;
-          inherit (built) image nginx-image;
+          # The NixOS VM test of the whole stack: `nix build .#e2e-test`, on a
+          # host with KVM. Not a check, as nixpkgs keeps its own VM tests out
+          # of `checks` (they are `nixosTests` / `passthru.tests`): its
+          # derivation requires the `kvm` system feature, so as a check it
+          # would fail `nix flake check` on every host without KVM. `nix
+          # flake check` still evaluates it, as a package.
+          inherit (built) image nginx-image e2e-test;
         }
       );
 

@@ -64,3 +64,29 @@ summary() {
   size=$(docker image inspect -f '{{.Size}}' "$1")
   echo "$1 built: $((size / 1024)) KiB ($size bytes) uncompressed"
 }
+
+# Debian sid's .debs through a private apt state (sid_update, sid_download).
+# shellcheck source-path=SCRIPTDIR source=sid.sh
+source images/sid.sh
+
+# keep_needed_libraries FILE...: in a merged-/usr root (the cwd), delete every
+# library in usr/lib/<triplet> outside the FILEs' NEEDED closure.
+keep_needed_libraries() {
+  need readelf "install binutils (apt-get install binutils)"
+  local libdir=usr/lib/x86_64-linux-gnu file needed lib f
+  local -A keep=()
+  local todo=("$@")
+  for f in "$@"; do keep[${f##*/}]=1; done
+  while ((${#todo[@]})); do
+    file=${todo[0]}
+    needed=$(readelf -d "$file" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+    todo=("${todo[@]:1}")
+    for lib in $needed; do
+      [[ -v keep[$lib] ]] && continue
+      [[ -e $libdir/$lib ]] || die "$file needs $lib, which none of the packages provides: add its package to this script"
+      keep[$lib]=1 keep[$(basename "$(readlink -f "$libdir/$lib")")]=1
+      todo+=("$libdir/$lib")
+    done
+  done
+  for f in "$libdir"/*; do [[ -v keep[${f##*/}] ]] || rm -rf "$f"; done
+}

@@ -16,13 +16,18 @@ let
   nobody = "65534:65534";
 
   ociLabels =
-    { title, description, version }:
+    {
+      title,
+      description,
+      version,
+      licenses,
+    }:
     {
       "org.opencontainers.image.title" = title;
       "org.opencontainers.image.description" = description;
       "org.opencontainers.image.version" = version;
       "org.opencontainers.image.source" = crate.repository;
-      "org.opencontainers.image.licenses" = crate.license;
+      "org.opencontainers.image.licenses" = licenses;
     }
     // (if revision == null then { } else { "org.opencontainers.image.revision" = revision; });
 in
@@ -60,6 +65,7 @@ rec {
       title = crate.name;
       inherit (crate) description;
       version = crate.version;
+      licenses = crate.license;
     };
   };
 
@@ -94,6 +100,9 @@ rec {
       title = name;
       description = "nginx in front of the ${crate.name} replicas";
       version = nginxSeries;
+      # nginx's own licence (nixpkgs' nginx meta.license, licenses.bsd2;
+      # nginx.org/LICENSE), not the service's.
+      licenses = "BSD-2-Clause";
     };
   };
 }

@@ -40,14 +40,19 @@ let
     };
 
   commonArgs = {
-    # Cargo and Rust files, and the files src/ embeds with include_str! (the
-    # page, the OpenAPI document): editing nix/, the Justfile or docs
-    # rebuilds nothing. The pattern of crane's docs/source-filtering.md, as
-    # xmtp/libxmtp's CI-built flake uses it (nix/lib/filesets.nix).
+    # Cargo.toml, Cargo.lock, *.rs, a .cargo/config.toml if one appears, and
+    # the files src/ embeds with include_str! (the page, the OpenAPI
+    # document): editing nix/, nix/names.toml, pyproject.toml, the Justfile or
+    # docs rebuilds nothing. Not crane's commonCargoSources, which keeps every
+    # *.toml. The pattern of crane's docs/source-filtering.md, as
+    # xmtp/libxmtp's CI-built flake uses it (nix/lib/filesets.nix); the three
+    # file sets are crane v0.23.4's lib/fileset/{cargoTomlAndLock,rust,configToml}.nix.
     src = lib.fileset.toSource {
       root = ./..;
       fileset = lib.fileset.unions [
-        (craneLib.fileset.commonCargoSources ./..)
+        (craneLib.fileset.cargoTomlAndLock ./..)
+        (craneLib.fileset.rust ./..)
+        (craneLib.fileset.configToml ./..)
         (lib.fileset.fileFilter (
           file:
           lib.any file.hasExt [

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import re
 import shutil
@@ -28,11 +27,11 @@ import sys
 import tempfile
 
 from bench_image import copy_binary
-from benchlib import (CpuMeter, children_cpu, container_cpu, image_names, just, load_average,
+from benchlib import (CpuMeter, children_cpu, container_cpu, image_settings, just, load_average,
                       median_run, oha, pids, process_cpu, spread, wrk, write_results)
-from stacktool import ROOT
 from stacktool.docker import docker
 from stacktool.http import wait_for as answering
+from stacktool.nix import evaluated
 from stacktool.ports import free_port
 
 # The tutorial's app, in its ten lines: the machine's name, as JSON.
@@ -64,11 +63,9 @@ def nginx_conf(listen: int, ports: list[int]) -> str:
     """The stack's nginx.conf, each `server … resolve` line (the replicas, and
     the same as the panic backup) replaced by one static line per host
     process, with the same parameters."""
-    rendered = json.loads(subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--json", "nix/render.nix",
-         "--argstr", "target", "compose",
-         "--arg", "options", f"{{ lbPort = {listen}; benchmarkLocation = true; }}"],
-        cwd=ROOT, capture_output=True, text=True, check=True).stdout)["nginx.conf"]
+    options = f"{{ lbPort = {listen}; benchmarkLocation = true; }}"
+    rendered = evaluated("nix/render.nix", "--argstr", "target", "compose",
+                         "--arg", "options", options)["nginx.conf"]
     line = re.compile(r"^(\s*)server \S+ resolve (.*);$", re.MULTILINE)
     if not line.findall(rendered):
         sys.exit("nginx.conf no longer has a `server … resolve` line in its upstream")
@@ -96,7 +93,7 @@ def main() -> None:
         parser.error("--rounds and --replicas must be at least 1")
 
     load = load_average()
-    images = image_names()
+    images = image_settings()
     lb_image = f"{images['lb']['name']}:{images['lb']['tag']}"
     just(dict(os.environ), "image")
     workdir = tempfile.mkdtemp(prefix="bench-peers-")

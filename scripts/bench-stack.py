@@ -20,7 +20,7 @@ import time
 
 from bench_image import binary_sizes, image_sizes, start_to_healthy
 from bench_nginx import nginx_legs, nginx_times
-from benchlib import (CpuMeter, children_cpu, container_cpu, image_names, just, load_average,
+from benchlib import (CpuMeter, children_cpu, container_cpu, image_settings, just, load_average,
                       median_run, oha, pids, process_cpu, rss_kib, spread, wrk, write_results)
 from stacktool.docker import containers, docker, docker_inspect
 from stacktool.http import wait_for
@@ -111,7 +111,7 @@ def main() -> None:
     project, direct = args.project, f"{args.project}-direct"
     env = {**os.environ, "HOSTINFO_PROJECT": project, "HOSTINFO_PORT": str(port),
            "STACK_OPTIONS": f"({args.options}) // {{ benchmarkLocation = true; }}"}
-    images = image_names()
+    images = image_settings()
     app_image = f"{images['app']['name']}:{images['app']['tag']}"
     lb_image = f"{images['lb']['name']}:{images['lb']['tag']}"
     lb_url = f"http://127.0.0.1:{port}"

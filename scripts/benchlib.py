@@ -17,6 +17,7 @@ import time
 
 from stacktool import ROOT, recipes
 from stacktool.docker import docker
+from stacktool.nix import evaluated
 
 RESULTS = ROOT / "results"
 
@@ -35,11 +36,9 @@ def just(env: dict, *args: str) -> float:
     return time.monotonic() - started
 
 
-def image_names() -> dict:
+def image_settings() -> dict:
     """nix/images.nix, evaluated: image names, tags, binaries and ports."""
-    return json.loads(subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--json", "-E", "import ./nix/images.nix { }"],
-        cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    return evaluated("-E", "import ./nix/images.nix { }")
 
 
 def wrk(url: str, threads: int = 2, connections: int = 64, seconds: int = 5) -> dict:

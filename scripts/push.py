@@ -25,16 +25,16 @@ import sys
 import tempfile
 
 from stacktool import ROOT, fail
+from stacktool.nix import NixError, evaluated
 
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def nix_value(expression: str):
-    result = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "-E", expression],
-                            cwd=ROOT, capture_output=True, text=True, check=False)
-    if result.returncode:
-        fail(f"nix-instantiate failed: {result.stderr.strip().splitlines()[0]}")
-    return json.loads(result.stdout)
+    try:
+        return evaluated("-E", expression)
+    except NixError as error:
+        fail(f"nix-instantiate failed: {error}")
 
 
 def image_names() -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from harness import served_by, wait_until
 from stacktool import ROOT
 from stacktool.docker import docker, docker_inspect, health
 from stacktool.load import Load
+from stacktool.nix import evaluated
 
 
 def answers_from(running_stack, hostname: str, attempts: int = 50) -> bool:
@@ -167,10 +168,7 @@ def test_bad_input_gets_a_4xx_and_leaves_every_replica_healthy(running_stack, ca
 
 
 def test_the_local_images_carry_the_config_the_nix_images_get(running_stack):
-    expected = json.loads(subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--json", "-E",
-         "import ./nix/image-config.nix { }"],
-        cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    expected = evaluated("-E", "import ./nix/image-config.nix { }")
     for name, container in (("app", running_stack.replicas()[0]), ("lb", running_stack.nginx())):
         image = docker_inspect(container["Image"])["Config"]
         for key, value in expected[name].items():

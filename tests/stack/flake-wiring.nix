@@ -3,9 +3,12 @@
 # Nothing here builds: every stand-in builder returns the arguments it was
 # given, so the flake's outputs can be read without a Nix store (which these
 # machines cannot fill). It catches what a build would catch first: a file
-# asking for an argument nobody passes, an argument the real nixpkgs or crane
-# function does not take, an output missing on a system, image settings that
-# drift from nix/image-config.nix. `nix flake check` builds for real.
+# asking for an argument nobody passes, an output missing on a system, image
+# settings that drift from nix/image-config.nix. And, as a lint stricter than
+# the real functions, an argument they do not declare: the real crane and
+# nginx functions take `...`, so a misspelled argument there becomes an
+# environment variable or is ignored rather than failing.
+# `nix flake check` builds for real.
 {
   # A real nginx 1.30 release (nginx/nginx, tag release-1.30.3, 2026-06-17).
   nginxVersion ? "1.30.3",
@@ -80,10 +83,12 @@ let
     hasExt = ext: match ".*\\.${ext}" name != null;
   };
 
-  # A stand-in takes exactly the argument names the real function takes (the
-  # list and where it comes from are given with each), needs the ones it
-  # requires, and fails like a build would on anything else: a misspelled or
-  # made-up argument fails here, not silently in a real build.
+  # A stand-in accepts every argument name the real function declares (the
+  # list and where it comes from are given with each) and needs the ones it
+  # requires. Anything else fails here as a lint of our own spelling. Where
+  # the real function takes `...` (crane's, which hand every attribute to the
+  # derivation; nginx's override) it would take a typo silently, so the lint
+  # is stricter than a real build, and says so.
   strict =
     what:
     {
@@ -92,6 +97,8 @@ let
       # crane hands every attribute it does not use to the derivation, as an
       # environment variable: upper-case names (CARGO_BUILD_TARGET, TARGET_CC) pass.
       environment ? false,
+      # The real function takes `...`.
+      ellipsis ? false,
       source,
     }:
     args:
@@ -102,7 +109,9 @@ let
       missing = filter (name: !(elem name given)) required;
     in
     if unknown != [ ] then
-      throw "${what}: unexpected argument(s) ${concatStringsSep ", " unknown} (it takes ${concatStringsSep ", " (required ++ names)}; ${source})"
+      throw "${what}: lint: argument(s) ${concatStringsSep ", " unknown} not declared by the real function${
+        if ellipsis then ", which takes `...` and would accept them silently" else ""
+      } (it declares ${concatStringsSep ", " (required ++ names)}; ${source})"
     else if missing != [ ] then
       throw "${what}: missing argument(s) ${concatStringsSep ", " missing} (${source})"
     else
@@ -124,11 +133,13 @@ let
   # nixpkgs, read with the search tool's read_file at the commits named (the
   # pinned revision itself is not stored there):
   # doc/build-helpers/images/dockertools.section.md @ 0148e16d1446003704803ecabb5a00cfea7d8568,
-  # "streamLayeredImage expects one argument with the following attributes".
+  # "streamLayeredImage expects one argument with the following attributes";
+  # meta, layeringPipeline and debug: pkgs/build-support/docker/default.nix
+  # since nixos-25.11 (issue 19's review at the pin).
   streamLayeredImageArgs = {
     names = [ "tag" "fromImage" "contents" "config" "architecture" "created" "mtime" "uid" "gid"
       "uname" "gname" "maxLayers" "extraCommands" "fakeRootCommands" "enableFakechroot"
-      "includeStorePaths" "includeNixDB" "passthru" ];
+      "includeStorePaths" "includeNixDB" "passthru" "meta" "layeringPipeline" "debug" ];
     required = [ "name" ];
     source = "nixpkgs doc/build-helpers/images/dockertools.section.md";
   };
@@ -137,16 +148,22 @@ let
     names = [ "extraPasswdLines" "extraGroupLines" ];
     source = "nixpkgs pkgs/by-name/fa/fakeNss/package.nix";
   };
-  # pkgs/servers/http/nginx/generic.nix @ 00cb53de4fa2ba9fcdb52f504943d6ec8ebe5ce5, the build flags
+  # pkgs/servers/http/nginx/generic.nix @ f464fdb26b49319a1555bfe64489d5f89c8ff008:
+  # the outer function's formals (what `.override` takes), flags and inputs.
   nginxArgs = {
-    names = [ "withDebug" "withKTLS" "withStream" "withMail" "withPerl" "withSlice" "modules" ];
+    names = [ "withDebug" "withGeoIP" "withImageFilter" "withKTLS" "withStream" "withMail" "withPerl"
+      "withSlice" "modules" "lib" "stdenv" "fetchurl" "fetchpatch" "openssl" "zlib" "pcre" "libxml2"
+      "libxslt" "nginx-doc" "nixosTests" "installShellFiles" "substituteAll" "removeReferencesTo"
+      "gd" "geoip" "perl" ];
+    ellipsis = true;
     source = "nixpkgs pkgs/servers/http/nginx/generic.nix";
   };
   # pkgs/build-support/closure-info.nix @ 06d7e54d62cfa303057ad65d86311cdce6f8c9bf: `{ rootPaths }:`
-  # pkgs/build-support/trivial-builders/default.nix @ 00ee9b64aafebe333c3e33ffb093734092158728
+  # pkgs/build-support/trivial-builders/default.nix @ 00ee9b64aafebe333c3e33ffb093734092158728;
+  # libraryPath: added since (issue 19's review at the pin).
   writeShellApplicationArgs = {
     names = [ "runtimeInputs" "runtimeEnv" "meta" "passthru" "checkPhase" "excludeShellChecks"
-      "extraShellCheckFlags" "bashOptions" "derivationArgs" "inheritPath" ];
+      "extraShellCheckFlags" "bashOptions" "derivationArgs" "inheritPath" "libraryPath" ];
     required = [ "name" "text" ];
     source = "nixpkgs pkgs/build-support/trivial-builders/default.nix";
   };
@@ -246,6 +263,7 @@ let
     names = craneCommon ++ own;
     inherit required;
     environment = true;
+    ellipsis = true;
     source = "crane v0.23.4 lib/${name}.nix, docs/API.md";
   };
   # lib/default.nix: the toolchain names crane's functions take from its scope
@@ -265,8 +283,18 @@ let
         craneScope pkgs (toolchain // overrides);
       # lib/cleanCargoSource.nix: `src:`, one path.
       cleanCargoSource = src: assert builtins.isPath src || throw "cleanCargoSource takes a path"; "${toString src}";
-      # lib/fileset/commonCargoSources.nix: `path:`; as the names it keeps.
-      fileset.commonCargoSources = path: assert builtins.isPath path || throw "commonCargoSources takes a path"; [ "Cargo.toml" "Cargo.lock" "*.rs" ];
+      # lib/fileset/*.nix: each `path:`; as the names or patterns it keeps.
+      fileset = mapAttrs (
+        name: kept: path:
+        assert builtins.isPath path || throw "crane fileset.${name} takes a path";
+        kept
+      ) {
+        cargoTomlAndLock = [ "Cargo.toml" "Cargo.lock" ];
+        rust = [ "*.rs" ];
+        configToml = [ "config.toml" ];
+        toml = [ "*.toml" ];
+        commonCargoSources = [ "Cargo.toml" "Cargo.lock" "*.rs" "*.toml" ];
+      };
       buildDepsOnly = args: craneFunction "buildDepsOnly" [
         "cargoBuildCommand" "cargoBuildExtraArgs" "cargoCheckCommand" "cargoCheckExtraArgs" "cargoExtraArgs"
         "cargoTestCommand" "cargoTestExtraArgs" "dummySrc" "outputs"
@@ -344,6 +372,18 @@ in
   crane = lib.genAttrs [ "x86_64-linux" "aarch64-linux" ] (
     system: lib.genAttrs [ "hostinfo" "clippy" "nextest" "rustfmt" ] (craneArgs system)
   );
+  # Each nixpkgs stand-in called with every argument its real function
+  # declares: the names it then accepts (a rejected one fails evaluation).
+  declared =
+    let
+      every = spec: lib.genAttrs (spec.required or [ ] ++ spec.names) (_: null);
+    in
+    mapAttrs (what: spec: attrNames (strict what spec (every spec))) {
+      streamLayeredImage = streamLayeredImageArgs;
+      writeShellApplication = writeShellApplicationArgs;
+      "nginxStable.override" = nginxArgs;
+      "fakeNss.override" = fakeNssArgs;
+    };
   # What of src/ (besides Rust and Cargo files) the package's source keeps.
   packageSource = linux.default.args.src;
   # Every check and package evaluated through to its arguments: a missing or

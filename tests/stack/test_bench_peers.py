@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib.util
 import re
 
-from nixeval import ROOT
+from stacktool import ROOT
 
 # Its name has a hyphen, as the other benchmarks' do: loaded by path.
 spec = importlib.util.spec_from_file_location("bench_peers", ROOT / "scripts" / "bench-peers.py")

@@ -7,7 +7,8 @@ import os
 import re
 import subprocess
 
-from nixeval import ROOT, evaluated, first_error_line
+from stacktool import ROOT
+from stacktool.nix import evaluated, failure
 from stacktool.names import APP_SERVICE, DEFAULTS, LB_SERVICE  # the names the recipes use
 
 
@@ -69,7 +70,7 @@ def test_the_longest_drain_and_keep_alive_the_declaration_renders_are_what_the_r
     for option, constant, margin in (("stopGracePeriod", "MAX_SHUTDOWN_TIMEOUT_SECS", 2),
                                      ("appKeepAlive", "MAX_KEEP_ALIVE_SECS", 0)):
         most = int(rust_constant("src/config/parse.rs", rf"pub const {constant}: u64 = (\d+);"))
-        error = first_error_line("nix/render.nix", "--argstr", "target", "compose",
+        error = failure("nix/render.nix", "--argstr", "target", "compose",
                                  "--arg", "options", f'{{ {option} = "{most + margin + 1}s"; }}')
         assert f"option '{option}' must be from" in error
         assert f"to {most + margin}s, got" in error

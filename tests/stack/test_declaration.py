@@ -13,7 +13,8 @@ import subprocess
 import jsonschema
 import pytest
 
-from nixeval import ROOT, evaluated, first_error_line, nix_eval, pure_nix_tests
+from stacktool import ROOT
+from stacktool.nix import evaluated, failure, instantiate, nix_eval, pure_nix_tests
 
 SCHEMA = json.loads((ROOT / "schemas" / "compose-spec.json").read_text())
 
@@ -33,8 +34,7 @@ def test_every_nix_file_parses():
     files = sorted(ROOT.glob("*.nix")) + sorted((ROOT / "nix").rglob("*.nix"))
     assert ROOT / "nix" / "stack.nix" in files
     for file in files:
-        result = subprocess.run(["nix-instantiate", "--parse", str(file)],
-                                capture_output=True, text=True, check=False)
+        result = instantiate("--parse", str(file))
         assert result.returncode == 0, f"{file}: {result.stderr}"
 
 
@@ -100,7 +100,7 @@ def test_image_settings_read_as_json_name_the_crate_version():
     ],
 )
 def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
-    first_line = first_error_line("nix/render.nix", "--arg", "options", options)
+    first_line = failure("nix/render.nix", "--arg", "options", options)
     assert first_line.startswith("error: hostinfo stack:")
     for words in named:
         assert words in first_line

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import sys
 
-from nixeval import ROOT
+from stacktool import ROOT
 
 
 def pages(root) -> list:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pathlib
 import re
 
-from nixeval import ROOT, evaluated
+from stacktool import ROOT
+from stacktool.nix import evaluated
 
 
 def test_the_nix_source_keeps_every_file_the_binary_embeds():
@@ -17,3 +18,10 @@ def test_the_nix_source_keeps_every_file_the_binary_embeds():
     assert {"page.html", "page.css", "page.js", "openapi.json"} <= embedded
     assert embedded <= set(kept), f"dropped by nix/package.nix: {embedded - set(kept)}"
     assert not any(name.endswith(".md") or name.endswith(".png") for name in kept)
+
+
+def test_the_nix_source_keeps_no_toml_but_cargos_so_nix_and_python_edits_rebuild_nothing():
+    kept = evaluated("tests/stack/flake-wiring.nix", "-A", "packageSource")
+    assert {"Cargo.toml", "Cargo.lock", "*.rs"} <= set(kept)
+    # crane's commonCargoSources would keep nix/names.toml and pyproject.toml.
+    assert "*.toml" not in kept

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -17,7 +18,9 @@ import uuid
 import kubernetes_validate
 import pytest
 
-from nixeval import ROOT, evaluated, first_error_line, pure_nix_tests
+from stacktool import ROOT
+from stacktool import nix
+from stacktool.nix import evaluated, failure, pure_nix_tests
 
 GOLDEN = ROOT / "nix" / "tests" / "golden" / "k8s.json"
 
@@ -99,8 +102,9 @@ def test_the_file_for_kubectl_is_one_list_of_every_manifest():
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="jq not installed")
 def test_the_readmes_command_without_nix_writes_the_same_file(tmp_path):
+    # The evaluator the suite runs under (HOSTINFO_NIX_INSTANTIATE) in place of the README's.
     command = (
-        "nix-instantiate --eval --strict --json "
+        f"{shlex.join(nix.command())} --eval --strict --json "
         """-E '(import ./nix/k8s.nix { replicas = 3; }).files."hostinfo.json"' """
         f"| jq -r . > {tmp_path}/hostinfo.json"
     )
@@ -126,7 +130,7 @@ def test_the_readmes_command_without_nix_writes_the_same_file(tmp_path):
     ],
 )
 def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
-    first_line = first_error_line("-E", f'(import ./nix/k8s.nix ({options})).files."hostinfo.json"')
+    first_line = failure("-E", f'(import ./nix/k8s.nix ({options})).files."hostinfo.json"')
     for words in named:
         assert words in first_line
 

@@ -1,4 +1,4 @@
-"""With IMAGES=nix, `just image` and `just up` refuse a Nix too old for the flake, in one line, first;
+"""With IMAGES=nix, `just image`, `up` and `push` refuse a Nix too old for the flake, in one line, first;
 with IMAGES=auto (the default) they take the local road instead, and say why in one line.
 
 crane v0.23.4 needs Nix >= 2.31.2; Debian's nix-bin is 2.8, exactly the
@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from nixeval import ROOT
+from stacktool import ROOT
 
 # The Justfile's own value: one home.
 FLOOR = subprocess.run(["just", "--evaluate", "nix_floor"], cwd=ROOT, capture_output=True, text=True,
@@ -53,7 +53,10 @@ def our_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line and "failed with exit code" not in line]
 
 
-@pytest.mark.parametrize("recipe", ["image", "up"])
+RECIPES = [["image"], ["up"], ["push", "registry.example.com"]]
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=lambda recipe: recipe[0])
 def test_a_nix_older_than_cranes_floor_is_refused_in_one_line_with_the_way_round(tmp_path, recipe):
     nix = shutil.which("nix")
     if nix is None:
@@ -61,7 +64,7 @@ def test_a_nix_older_than_cranes_floor_is_refused_in_one_line_with_the_way_round
     found = subprocess.run([nix, "--version"], capture_output=True, text=True, check=True).stdout.split()[-1]
     if version_tuple(found) >= version_tuple(FLOOR):
         pytest.skip(f"this machine's Nix {found} is new enough")
-    result = just(restricted_path(tmp_path, "nix"), recipe)
+    result = just(restricted_path(tmp_path, "nix"), *recipe)
     assert result.returncode != 0
     lines = our_lines(result.stderr)
     assert len(lines) == 1, result.stderr
@@ -71,8 +74,9 @@ def test_a_nix_older_than_cranes_floor_is_refused_in_one_line_with_the_way_round
     assert result.stdout == "", "nothing may run before the check"
 
 
-def test_no_nix_at_all_is_named_with_the_way_round(tmp_path):
-    result = just(restricted_path(tmp_path), "image")
+@pytest.mark.parametrize("recipe", RECIPES, ids=lambda recipe: recipe[0])
+def test_no_nix_at_all_is_named_with_the_way_round(tmp_path, recipe):
+    result = just(restricted_path(tmp_path), *recipe)
     assert result.returncode != 0
     lines = our_lines(result.stderr)
     assert len(lines) == 1, result.stderr

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from nixeval import evaluated, first_error_line
+from stacktool.nix import evaluated, failure
 
 # Every record's description and whether it is internal, per file. The k8s
 # records take the stack's settings (the drain follows resolverValid).
@@ -44,7 +44,7 @@ def docs():
 
 def known_options(target: str) -> set[str]:
     """The options a target checks, as its unknown-option error lists them."""
-    line = first_error_line("nix/render.nix", "--argstr", "target", target,
+    line = failure("nix/render.nix", "--argstr", "target", target,
                             "--arg", "options", "{ notAnOption = 1; }")
     listed = re.search(r"unknown option 'notAnOption' \(known options: ([^)]*)\)", line)
     assert listed, line

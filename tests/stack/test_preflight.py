@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 
-from nixeval import ROOT
+from stacktool import ROOT
 
 
 def preflight(env: dict) -> subprocess.CompletedProcess:

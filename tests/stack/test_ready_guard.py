@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nixeval import evaluated, nix_eval
+from stacktool.nix import evaluated, nix_eval
 
 GUARD = re.compile(r"location \^~ /ready/ \{\s*default_type application/json;\s*return 403 ")
 

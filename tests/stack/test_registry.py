@@ -14,7 +14,8 @@ import subprocess
 import kubernetes_validate
 import pytest
 
-from nixeval import ROOT, evaluated, first_error_line, pure_nix_tests
+from stacktool import ROOT
+from stacktool.nix import evaluated, failure, pure_nix_tests
 
 REGISTRY = "127.0.0.1:5000/hostinfo"
 DIGESTS = {"hostinfo": "sha256:" + "1" * 64, "hostinfo-nginx": "sha256:" + "2" * 64}
@@ -81,7 +82,7 @@ def test_the_kubernetes_manifests_with_registry_follow_the_schema(version, diges
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_missing_digests_fail_rendering_and_say_to_push_first(target, tmp_path):
-    first_line = first_error_line(
+    first_line = failure(
         "nix/render.nix", "--argstr", "target", target,
         "--arg", "options", f'{{ registry = "{REGISTRY}"; }}',
         "--argstr", "digestsFile", str(tmp_path / "never-pushed.json"))
@@ -90,7 +91,7 @@ def test_missing_digests_fail_rendering_and_say_to_push_first(target, tmp_path):
 
 
 def test_digests_pushed_to_another_registry_fail_rendering(digests_file):
-    first_line = first_error_line(
+    first_line = failure(
         "nix/render.nix", "--arg", "options", '{ registry = "registry.example.com"; }',
         "--argstr", "digestsFile", str(digests_file))
     assert f'were pushed to "{REGISTRY}"' in first_line
@@ -100,7 +101,7 @@ def test_digests_pushed_to_another_registry_fail_rendering(digests_file):
 @pytest.mark.parametrize("registry", ["acme", "https://ghcr.io", "ghcr.io/Acme", "ghcr.io/", "ghcr.io:"])
 @pytest.mark.parametrize("target", TARGETS)
 def test_a_malformed_registry_fails_naming_the_option(target, registry, digests_file):
-    first_line = first_error_line(
+    first_line = failure(
         "nix/render.nix", "--argstr", "target", target,
         "--arg", "options", f'{{ registry = "{registry}"; }}',
         "--argstr", "digestsFile", str(digests_file))

@@ -14,7 +14,8 @@ import subprocess
 import jsonschema
 import pytest
 
-from nixeval import ROOT, evaluated, first_error_line, pure_nix_tests
+from stacktool import ROOT
+from stacktool.nix import evaluated, failure, pure_nix_tests
 from stacktool import swarm
 
 SCHEMA = json.loads((ROOT / "schemas" / "compose-spec.json").read_text())
@@ -87,7 +88,7 @@ def test_docker_stack_reads_the_file_without_dropping_a_key(options, tmp_path):
     ],
 )
 def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
-    first_line = first_error_line("-E", f'(import ./nix/swarm.nix ({options})).files."compose.yaml"')
+    first_line = failure("-E", f'(import ./nix/swarm.nix ({options})).files."compose.yaml"')
     for words in named:
         assert words in first_line
 

@@ -26,6 +26,7 @@ from harness import served_by, wait_until
 from stacktool import ROOT, recipes
 from stacktool.docker import docker, health
 from stacktool.http import get, request
+from stacktool.nix import evaluated
 from stacktool.ports import free_port
 
 REGISTRY_BINARY = "/usr/bin/docker-registry"
@@ -234,10 +235,7 @@ def flake_app(tmp_path: pathlib.Path) -> tuple[pathlib.Path, dict]:
         stream.write_text(f"#!/bin/sh\nexec docker save {name}:{tag}\n")
         stream.chmod(0o755)
         lines.append(f"{name} {tag} {stream}")
-    pattern = json.loads(subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--json", "-E",
-         "(import ./nix/options.nix).registryPattern"],
-        cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    pattern = evaluated("-E", "(import ./nix/options.nix).registryPattern")
     return app, {**os.environ, "PUSH_PATTERN": pattern, "PUSH_IMAGES": "\n".join(lines)}
 
 
