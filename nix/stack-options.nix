@@ -24,7 +24,14 @@ in
   replicas = {
     default = 5;
     type = count 1;
-    description = "replicas behind nginx (`just up N`, `just scale N`)";
+    description = "replicas behind nginx (`just up N`, `just scale N`), at most `maxReplicas`";
+  };
+  # nginx's upstream zone is sized for this many (nix/stack.nix); a replica
+  # that does not fit in it is dropped from routing, so more is refused.
+  maxReplicas = {
+    default = 200;
+    type = count 1;
+    description = "the most replicas nginx routes to: its upstream zone is sized for this many, and `replicas` above it is refused";
   };
   appImage = {
     default = "${images.app.name}:${images.app.tag}";

@@ -5,6 +5,7 @@ import argparse
 import os
 import pathlib
 import sys
+import time
 
 from stacktool import docker, ports, preflight, smoke, swarm, table
 from stacktool.names import DEFAULTS, NAMES
@@ -29,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
     command("free-port", "print a port nothing listens on now")
     command("preflight", "check docker, compose, nix-instantiate and the port")
     command("compose", "print the compose command for this machine")
-    command("wait", "wait until every replica is healthy and nginx answers",
+    command("wait", "wait until every replica is healthy and served through nginx",
             ("replicas", int, None), ("--timeout", float, 60))
     command("ps", "a table of the stack's containers")
     command("purge", "remove every container and network of the project")
@@ -60,7 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "compose":
         print(" ".join(docker.compose_command()))
     elif args.command == "wait":
-        smoke.wait_ready(project, port, args.replicas, args.timeout)
+        deadline = time.monotonic() + args.timeout
+        apps = smoke.wait_ready(project, port, args.replicas, args.timeout)
+        smoke.wait_serving(port, apps, max(deadline - time.monotonic(), 1))
         print(f"hostinfo is up: http://127.0.0.1:{port}/info")
         table.print_table(project)
     elif args.command == "ps":
