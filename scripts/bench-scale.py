@@ -83,8 +83,8 @@ def main() -> None:
     parser.add_argument("--calibrate-at", type=int, default=5, help="replicas for the saturation")
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk and oha run")
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--options", default=os.environ.get("STACK_OPTIONS", "{ }"),
-                        help="stack options, as a Nix attribute set")
+    parser.add_argument("--options", default=os.environ.get("STACK_OPTIONS", "{ maxReplicas = 200; }"),
+                        help="stack options, as a Nix attribute set (maxReplicas at least the largest size)")
     args = parser.parse_args()
     if min(args.sizes) < 1 or args.calibrate_at < 1:
         parser.error("replica counts must be at least 1")

@@ -31,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
     command("preflight", "check docker, compose, nix-instantiate and the port")
     command("compose", "print the compose command for this machine")
     command("wait", "wait until every replica is healthy and served through nginx",
-            ("replicas", int, None), ("--timeout", float, 60))
+            ("replicas", int, None), ("--timeout", float, None))
     command("ps", "a table of the stack's containers")
     command("purge", "remove every container and network of the project")
     command("smoke", "send requests, count who served them", ("count", int, None))
@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     command("swarm-join", "start a single-node swarm unless the engine is in one")
     command("swarm-deploy", "deploy the stack file, wait until every task is healthy and serving",
             ("compose_file", pathlib.Path, None), ("replicas", int, None),
-            ("--timeout", float, 180))
+            ("--timeout", float, None))
     command("resolve-image", "always or never: how to deploy this stack file",
             ("compose_file", pathlib.Path, None))
     command("deploy-flags", "docker stack deploy's flags for this stack file",
@@ -61,8 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "compose":
         print(" ".join(docker.compose_command()))
     elif args.command == "wait":
-        deadline = time.monotonic() + args.timeout
-        apps = smoke.wait_ready(project, port, args.replicas, args.timeout)
+        timeout = args.timeout or smoke.wait_seconds(60, args.replicas)
+        deadline = time.monotonic() + timeout
+        apps = smoke.wait_ready(project, port, args.replicas, timeout)
         smoke.wait_serving(port, apps, max(deadline - time.monotonic(), 1))
         print(f"hostinfo is up: http://127.0.0.1:{port}/info")
         table.print_table(project)
@@ -77,7 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "swarm-join":
         swarm.swarm_join()
     elif args.command == "swarm-deploy":
-        swarm.swarm_deploy(project, args.compose_file, port, args.replicas, args.timeout)
+        swarm.swarm_deploy(project, args.compose_file, port, args.replicas,
+                           args.timeout or smoke.wait_seconds(180, args.replicas))
         print(f"hostinfo is up: http://127.0.0.1:{port}/info "
               f"(published on every interface: see README)")
         table.print_table(project, find=docker.tasks)

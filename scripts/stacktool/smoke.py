@@ -28,6 +28,13 @@ def served_by(port: int, count: int, deadline: float = float("inf"),
     return served, statuses
 
 
+def wait_seconds(base: float, replicas: int) -> float:
+    """How long a wait for `replicas` may take: Docker runs each one's health
+    check every 2 s, and on 2 cores 100 replicas' checks alone took over a
+    minute to pass (docs/scaling.md), so a second more per replica."""
+    return base + replicas
+
+
 def wait_ready(project: str, port: int, replicas: int, timeout: float,
                find=containers) -> list[dict]:
     """Until exactly `replicas` replicas run, all healthy, and nginx answers /info."""
