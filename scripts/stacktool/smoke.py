@@ -29,9 +29,9 @@ def served_by(port: int, count: int, deadline: float = float("inf"),
 
 
 def wait_seconds(base: float, replicas: int) -> float:
-    """How long a wait for `replicas` may take: Docker runs each one's health
-    check every 2 s, and on 2 cores 100 replicas' checks alone took over a
-    minute to pass (docs/scaling.md), so a second more per replica."""
+    """How long a wait for `replicas` may take: Docker checks their health
+    at most 32 a second (nix/stack.nix, docs/scaling.md), so each replica
+    adds to the wait; a second each is ample."""
     return base + replicas
 
 
