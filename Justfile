@@ -30,12 +30,12 @@ compose := "$(" + stack + " compose) -p " + project + " -f " + stack_dir + "/com
 default:
     @just --list --unsorted
 
-# Build nginx and N replicas, start them, wait until all are healthy, print the URL
+# Build nginx and N replicas, start them, wait until nginx routes to every one, print the URL
 up replicas="5": _images-ready preflight (render replicas) image
     {{ compose }} up -d --remove-orphans
     {{ stack }} wait {{ replicas }}
 
-# Run N replicas; nginx follows through DNS, without a reload
+# Run N replicas (at most the stack option maxReplicas); wait until nginx, following DNS without a reload, routes to every one
 scale replicas: (render replicas)
     app=$({{ stack }} name app); {{ compose }} up -d --no-recreate --no-deps --scale "$app={{ replicas }}" "$app"
     {{ stack }} wait {{ replicas }}
@@ -163,7 +163,7 @@ test-fresh what="":
 bench: _bench-tools
     python3 scripts/bench-stack.py
 
-# Take a stack from 1 to 40 replicas: time to healthy, memory, latency at a fixed rate; writes results/
+# Take a stack from 1 to 200 replicas: time until all serve through nginx, how many do, memory, latency; writes results/
 bench-scale: _bench-tools
     python3 scripts/bench-scale.py
 
@@ -202,7 +202,7 @@ swarm_stack := env("HOSTINFO_STACK", `python3 scripts/stack.py name swarmStack`)
 swarm_dir := ".stack" / swarm_stack
 swarm := "python3 scripts/stack.py --project " + swarm_stack + " --port " + port
 
-# Deploy nginx and N replicas as a swarm stack (a one-node swarm if none), wait until all are healthy, print the URL
+# Deploy nginx and N replicas as a swarm stack (a one-node swarm if none), wait until nginx routes to every one, print the URL
 swarm-up replicas="5": _swarm-preflight (_render "swarm" replicas swarm_dir) _swarm-images
     {{ swarm }} swarm-join
     {{ swarm }} swarm-deploy {{ swarm_dir }}/compose.yaml {{ replicas }}

@@ -24,7 +24,15 @@ in
   replicas = {
     default = 5;
     type = count 1;
-    description = "replicas behind nginx (`just up N`, `just scale N`)";
+    description = "replicas behind nginx (`just up N`, `just scale N`), at most `maxReplicas`";
+  };
+  # nginx's upstream zone is sized for this many (nix/stack.nix); a replica
+  # that does not fit in it is dropped from routing, so more is refused.
+  # Above 64, Docker's health checks are spread out to hold 32 a second.
+  maxReplicas = {
+    default = 64;
+    type = count 1;
+    description = "the most replicas nginx routes to: its upstream zone is sized for this many, `replicas` above it is refused; above 64 the health checks run less often (200: every 7 s)";
   };
   appImage = {
     default = "${images.app.name}:${images.app.tag}";

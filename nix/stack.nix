@@ -13,7 +13,7 @@ let
     replaceStrings
     toJSON
     ;
-  inherit (import ./options.nix) validate;
+  inherit (import ./options.nix) fail validate;
 
   images = import ./images.nix { };
 
@@ -36,7 +36,42 @@ let
     settings = checked;
   };
   # Every option is checked, even one no output happens to read.
-  s = deepSeq checked (deepSeq timeouts (checked // pinned));
+  s = deepSeq checked (deepSeq timeouts (builtins.seq zone (checked // pinned)));
+
+  # nginx's upstream zone, sized for maxReplicas: a replica that does not
+  # fit is dropped from routing with only a log line to say so, hence the
+  # refusal. nginx 1.30 holds every resolved address twice (the primary and
+  # the backup `server` lines each resolve the name): an rr peer (328 bytes
+  # with Debian's --with-compat, a 512-byte slab chunk), its sockaddr and its
+  # name (128-byte chunks) and the server name (8): 3 pages of 4 KiB per 8
+  # replicas. Measured (docs/scaling.md): 60 replicas need 33 pages, 23 for
+  # them and 10 fixed (the pool's own and the first chunk of each size;
+  # 2 more spare).
+  # Resolving frees the peers that left before adding new ones, so churn
+  # only strands part-used pages of a size: half again covers it.
+  zone =
+    let
+      fixedPages = 12;
+      pages = fixedPages + (checked.maxReplicas * 3 * 3 / 2 + 7) / 8;
+    in
+    if checked.replicas > checked.maxReplicas then
+      fail prefix "option 'replicas' is ${toString checked.replicas}, above option 'maxReplicas' (${toString checked.maxReplicas}), the most nginx's upstream zone is sized for: run fewer, or raise maxReplicas"
+    else
+      "${toString (pages * 4)}k";
+
+  # Docker runs each replica's check as an exec through the daemon. On 2
+  # cores, 60 replicas checked every 2 s (30 a second) passed; 100 (50 a
+  # second) left 41 unhealthy after a minute, 200 left 187 (docs/scaling.md).
+  # So at most 32 checks a second for maxReplicas: every 2 s up to 64.
+  healthInterval =
+    let
+      perSecond = 32;
+      spread = (checked.maxReplicas + perSecond - 1) / perSecond;
+    in
+    if spread > images.app.healthcheck.intervalSeconds then
+      spread
+    else
+      images.app.healthcheck.intervalSeconds;
 
   # With a registry, both images by digest (nix/registry.nix).
   pushed = import ./registry.nix;
@@ -71,7 +106,7 @@ let
           // (if s.appWorkers == "auto" then { } else { HOSTINFO_WORKERS = toString s.appWorkers; });
         healthcheck = {
           test = [ "CMD" ] ++ images.app.healthcheck.command;
-          interval = seconds images.app.healthcheck.intervalSeconds;
+          interval = seconds healthInterval;
           timeout = seconds images.app.healthcheck.timeoutSeconds;
           start_period = seconds images.app.healthcheck.startPeriodSeconds;
           retries = images.app.healthcheck.retries;
@@ -149,6 +184,7 @@ let
       maxBodySize
       ;
     workerProcesses = s.nginxWorkers;
+    zoneSize = zone;
     inherit (timeouts) upstreamKeepAliveTimeout;
     listenPort = s.lbPort;
     accessLog = if s.accessLog then "/dev/stdout upstream buffer=64k flush=1s" else "off";

@@ -42,6 +42,17 @@ let
   };
   w = extended.settings;
 
+  # Every task takes an address of the backend overlay, a /24 from Docker's
+  # default address pool: 256, less the network, broadcast and gateway
+  # addresses, each node's load-balancer endpoint, nginx's tasks and the
+  # start-first updates' spare task. 240 leaves room for those on 8 nodes.
+  overlayTasks = 240;
+  boundedReplicas =
+    if extended.stackOptions.maxReplicas or 0 > overlayTasks then
+      throw "hostinfo swarm: option 'maxReplicas' is ${toString extended.stackOptions.maxReplicas}, above ${toString overlayTasks}: every task takes an address of the backend overlay network, a /24 (256 addresses) from Docker's default pool (docs/scaling.md)"
+    else
+      true;
+
   stack = import ./stack.nix extended.stackOptions;
   s = stack.settings;
   composeServices = stack.compose.services;
@@ -195,7 +206,7 @@ let
   };
 in
 # Bad options fail whatever part of the result is asked for.
-seq (deepSeq w stack.settings) {
+seq (deepSeq w (seq boundedReplicas stack.settings)) {
   inherit compose nginxConf;
   settings = s // w;
   files = {

@@ -73,6 +73,29 @@ let
     "the access log can be turned off" =
       occurrences "access_log off;" (mkStack { accessLog = false; }).nginxConf == 1;
 
+    "nginx's upstream zone grows with maxReplicas, not with replicas" =
+      let
+        zoneOf = options: builtins.head (builtins.match ".*zone app ([0-9]+)k;.*" (mkStack options).nginxConf);
+      in
+      zoneOf { } == zoneOf { replicas = 64; }
+      && builtins.fromJSON (zoneOf { maxReplicas = 400; }) > builtins.fromJSON (zoneOf { })
+      && builtins.fromJSON (zoneOf { maxReplicas = 20; }) < builtins.fromJSON (zoneOf { });
+    "replicas up to maxReplicas render, one more is rejected" =
+      !(fails (mkStack { replicas = 64; }).nginxConf)
+      && rejects { replicas = 65; }
+      && rejects {
+        replicas = 11;
+        maxReplicas = 10;
+      }
+      && rejects { maxReplicas = 0; };
+    "the bound holds for swarm and Kubernetes too" =
+      fails (import ../swarm.nix { replicas = 65; }).compose
+      && fails (import ../k8s.nix { replicas = 65; }).list;
+    "health checks stay at 32 a second as maxReplicas grows" =
+      let
+        interval = options: (mkStack options).compose.services.app.healthcheck.interval;
+      in
+      interval { } == "2s" && interval { maxReplicas = 200; } == "7s";
     "zero replicas are rejected" = rejects { replicas = 0; };
     "a replica count that is not an integer is rejected" = rejects { replicas = "5"; };
     "a port above 65535 is rejected" = rejects { publishPort = 70000; };

@@ -5,6 +5,7 @@ import argparse
 import os
 import pathlib
 import sys
+import time
 
 from stacktool import docker, ports, preflight, smoke, swarm, table
 from stacktool.names import DEFAULTS, NAMES
@@ -29,8 +30,8 @@ def parser() -> argparse.ArgumentParser:
     command("free-port", "print a port nothing listens on now")
     command("preflight", "check docker, compose, nix-instantiate and the port")
     command("compose", "print the compose command for this machine")
-    command("wait", "wait until every replica is healthy and nginx answers",
-            ("replicas", int, None), ("--timeout", float, 60))
+    command("wait", "wait until every replica is healthy and served through nginx",
+            ("replicas", int, None), ("--timeout", float, None))
     command("ps", "a table of the stack's containers")
     command("purge", "remove every container and network of the project")
     command("smoke", "send requests, count who served them", ("count", int, None))
@@ -38,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     command("swarm-join", "start a single-node swarm unless the engine is in one")
     command("swarm-deploy", "deploy the stack file, wait until every task is healthy and serving",
             ("compose_file", pathlib.Path, None), ("replicas", int, None),
-            ("--timeout", float, 180))
+            ("--timeout", float, None))
     command("resolve-image", "always or never: how to deploy this stack file",
             ("compose_file", pathlib.Path, None))
     command("deploy-flags", "docker stack deploy's flags for this stack file",
@@ -60,7 +61,10 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "compose":
         print(" ".join(docker.compose_command()))
     elif args.command == "wait":
-        smoke.wait_ready(project, port, args.replicas, args.timeout)
+        timeout = args.timeout or smoke.wait_seconds(60, args.replicas)
+        deadline = time.monotonic() + timeout
+        apps = smoke.wait_ready(project, port, args.replicas, timeout)
+        smoke.wait_serving(port, apps, max(deadline - time.monotonic(), 1))
         print(f"hostinfo is up: http://127.0.0.1:{port}/info")
         table.print_table(project)
     elif args.command == "ps":
@@ -74,7 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "swarm-join":
         swarm.swarm_join()
     elif args.command == "swarm-deploy":
-        swarm.swarm_deploy(project, args.compose_file, port, args.replicas, args.timeout)
+        swarm.swarm_deploy(project, args.compose_file, port, args.replicas,
+                           args.timeout or smoke.wait_seconds(180, args.replicas))
         print(f"hostinfo is up: http://127.0.0.1:{port}/info "
               f"(published on every interface: see docs/targets.md)")
         table.print_table(project, find=docker.tasks)

@@ -1,5 +1,5 @@
 """Who answers through nginx: counting the replicas that served requests,
-and waiting until every replica is healthy and serving."""
+and waiting until every replica is healthy and served through nginx."""
 from __future__ import annotations
 
 import collections
@@ -7,7 +7,7 @@ import json
 import time
 
 from stacktool import fail
-from stacktool.docker import containers, health, hostnames
+from stacktool.docker import address, containers, health
 from stacktool.http import get, local
 from stacktool.names import APP_SERVICE
 
@@ -26,6 +26,13 @@ def served_by(port: int, count: int, deadline: float = float("inf"),
         if status == 200:
             served[json.loads(body)["hostname"]] += 1
     return served, statuses
+
+
+def wait_seconds(base: float, replicas: int) -> float:
+    """How long a wait for `replicas` may take: Docker checks their health
+    at most 32 a second (nix/stack.nix, docs/scaling.md), so each replica
+    adds to the wait; a second each is ample."""
+    return base + replicas
 
 
 def wait_ready(project: str, port: int, replicas: int, timeout: float,
@@ -47,16 +54,25 @@ def wait_ready(project: str, port: int, replicas: int, timeout: float,
 
 
 def wait_serving(port: int, replicas: list[dict], timeout: float) -> None:
-    """Until nginx is served by every one of `replicas`: it learns of a new one
-    at its next DNS lookup (`valid=`), and leaves one that failed a request
-    alone for failTimeout, even once healthy."""
-    expected = hostnames(replicas)
+    """Until nginx has routed a request to every one of `replicas`: Docker's
+    health says nothing of nginx, which learns of a replica at its next DNS
+    lookup (`valid=`), drops one its upstream zone has no room for, and
+    leaves one that failed a request alone for failTimeout, even once healthy.
+    Round robin passes every replica in its rotation once per len(replicas)
+    requests, so a few rounds find them all; a straggler costs one more."""
+    expected = {c["Config"]["Hostname"]: address(c) for c in replicas}
+    seen: set[str] = set()
     deadline = time.monotonic() + timeout
-    while (seen := set(served_by(port, 10 * len(expected), deadline)[0])) != expected:
+    while not expected.keys() <= seen:
+        served, _ = served_by(port, 2 * len(expected), deadline)
+        seen |= served.keys()
         if time.monotonic() > deadline:
-            fail(f"nginx on port {port} is served by {len(seen & expected)} of "
-                 f"{len(expected)} replicas after {timeout:.0f}s")
-        time.sleep(0.25)
+            missing = sorted(expected.keys() - seen)
+            named = ", ".join(f"{name} ({expected[name]})" for name in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            fail(f"nginx on port {port} routed to {len(expected) - len(missing)} of "
+                 f"{len(expected)} healthy replicas within {timeout:.0f}s; never served: "
+                 f"{named}{more} (its errors: `just logs lb`)")
 
 
 def smoke(port: int, count: int) -> bool:

@@ -97,6 +97,9 @@ def test_image_settings_read_as_json_name_the_crate_version():
         ('{ accessLog = "yes"; }', ["'accessLog'", 'got "yes"']),
         ('{ stopGracePeriod = "2s"; }', ["'stopGracePeriod'", 'got "2s"', "at least 3s", "drain"]),
         ('{ appKeepAlive = "1s"; }', ["'appKeepAlive'", 'got "1s"', "from 2s"]),
+        ("{ replicas = 65; }", ["option 'replicas' is 65", "'maxReplicas' (64)", "zone"]),
+        ("{ replicas = 30; maxReplicas = 20; }", ["option 'replicas' is 30", "'maxReplicas' (20)"]),
+        ("{ maxReplicas = 0; }", ["'maxReplicas'", "got 0"]),
     ],
 )
 def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
@@ -127,3 +130,18 @@ def test_an_unknown_target_is_named():
     result = nix_eval("nix/render.nix", "--argstr", "target", "nomad")
     assert result.returncode != 0
     assert 'target must be one of compose, kubernetes, swarm, got "nomad"' in result.stderr
+
+
+@pytest.mark.parametrize("target", ["compose", "swarm", "kubernetes"])
+def test_a_replica_count_above_the_bound_is_refused_on_every_target(target):
+    """`just up 65`, `just scale 65`, `just swarm-up 65` all render first."""
+    first_line = first_error_line("nix/render.nix", "--argstr", "target", target,
+                                  "--argstr", "replicas", "65")
+    assert "option 'replicas' is 65, above option 'maxReplicas' (64)" in first_line
+
+
+def test_swarm_refuses_a_bound_its_overlay_network_cannot_address():
+    first_line = first_error_line("nix/render.nix", "--argstr", "target", "swarm",
+                                  "--arg", "options", "{ maxReplicas = 300; }")
+    assert first_line.startswith("error: hostinfo swarm: option 'maxReplicas' is 300, above 240")
+    assert "/24" in first_line
