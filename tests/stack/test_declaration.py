@@ -91,6 +91,10 @@ def test_image_settings_read_as_json_name_the_crate_version():
         ('{ accessLog = "yes"; }', ["'accessLog'", 'got "yes"']),
         ('{ stopGracePeriod = "2s"; }', ["'stopGracePeriod'", 'got "2s"', "at least 3s", "drain"]),
         ('{ appKeepAlive = "1s"; }', ["'appKeepAlive'", 'got "1s"', "from 2s"]),
+        ("{ appWorkers = 513; appPids = 1024; }", ["'appWorkers'", "got 513", "at most 512"]),
+        ("{ appWorkers = 62; }", ["'appWorkers'", "got 62", "at most 61", "appPids = 64"]),
+        ("{ appWorkers = 100; appPids = 100; }", ["'appWorkers'", "got 100", "at most 97"]),
+        ("{ nextUpstreamTries = 1; }", ["'nextUpstreamTries'", "got 1", ">= 2"]),
     ],
 )
 def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
