@@ -20,10 +20,10 @@ use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-pub use parse::{MAX_KEEP_ALIVE_SECS, MAX_SHUTDOWN_TIMEOUT_SECS};
+pub use parse::{MAX_KEEP_ALIVE_SECS, MAX_MAX_WAITING, MAX_SHUTDOWN_TIMEOUT_SECS};
 use parse::{
-    default_workers, parse_keep_alive, parse_listen, parse_log_filter, parse_shutdown_timeout,
-    parse_workers,
+    default_workers, parse_keep_alive, parse_listen, parse_log_filter, parse_max_waiting,
+    parse_shutdown_timeout, parse_workers,
 };
 
 /// One environment variable the service reads.
@@ -87,6 +87,14 @@ pub const KEEP_ALIVE: Setting = Setting {
     default: Fallback::Value("5"),
     meaning: "seconds an idle keep-alive connection stays open, 1 to 3600",
 };
+/// One waiting request holds about 8 KiB of RSS (docs/hostile-clients.md),
+/// so 1,000 of them add about 8 MiB: well under the stack's 64 MiB
+/// `mem_limit`, yet far more than a demo of proxy timeouts needs.
+pub const MAX_WAITING: Setting = Setting {
+    variable: "HOSTINFO_MAX_WAITING",
+    default: Fallback::Value("1000"),
+    meaning: "requests that may sit in `?wait=` at once; more get 503 with `Retry-After`, 1 to 100000",
+};
 pub const LOG: Setting = Setting {
     variable: "RUST_LOG",
     default: Fallback::Value("info"),
@@ -94,7 +102,14 @@ pub const LOG: Setting = Setting {
 };
 
 /// Every variable the service reads, in the order `--help` lists them.
-pub const SETTINGS: &[Setting] = &[LISTEN, WORKERS, SHUTDOWN_TIMEOUT, KEEP_ALIVE, LOG];
+pub const SETTINGS: &[Setting] = &[
+    LISTEN,
+    WORKERS,
+    SHUTDOWN_TIMEOUT,
+    KEEP_ALIVE,
+    MAX_WAITING,
+    LOG,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -102,6 +117,8 @@ pub struct Settings {
     pub workers: NonZeroUsize,
     pub shutdown_timeout: Duration,
     pub keep_alive: Duration,
+    /// How many requests may be delayed by `?wait=` at once, per process.
+    pub max_waiting: usize,
     pub log_filter: String,
     /// How long a client may take to send its request head. Not an
     /// environment variable: it exists so tests can exercise slow clients
@@ -145,6 +162,7 @@ impl Settings {
                 .unwrap_or_else(default_workers),
             shutdown_timeout: SHUTDOWN_TIMEOUT.read(&lookup, parse_shutdown_timeout)?,
             keep_alive: KEEP_ALIVE.read(&lookup, parse_keep_alive)?,
+            max_waiting: MAX_WAITING.read(&lookup, parse_max_waiting)?,
             log_filter: LOG.read(&lookup, parse_log_filter)?,
             client_request_timeout: Duration::from_secs(5),
         })

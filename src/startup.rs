@@ -52,7 +52,7 @@ impl Application {
     pub fn build(settings: &Settings) -> io::Result<Self> {
         let listener = TcpListener::bind(settings.listen)?;
         let local_addr = listener.local_addr()?;
-        let state = web::Data::new(AppState::new(StaticFacts::gather()));
+        let state = web::Data::new(AppState::new(StaticFacts::gather(), settings.max_waiting));
 
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -69,6 +69,11 @@ impl Application {
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .keep_alive(settings.keep_alive)
         .client_request_timeout(settings.client_request_timeout)
+        // A client that closes its side is gone: actix-http then drops the
+        // request's future, which ends a `?wait=` and frees its slot and
+        // socket at once. Like Go's net/http, this server does not serve
+        // half-closed connections (nginx never half-closes upstream).
+        .h1_allow_half_closed(false)
         // Signals are handled in `shutdown_on_signal`, so that readiness
         // can flip before the listener closes.
         .disable_signals()

@@ -7,6 +7,9 @@ use std::time::Duration;
 
 pub const MAX_SHUTDOWN_TIMEOUT_SECS: u64 = 3600;
 pub const MAX_KEEP_ALIVE_SECS: u64 = 3600;
+/// At about 8 KiB each, 100,000 waiting requests would be some 800 MiB: a
+/// value above this is a typo, not a plan.
+pub const MAX_MAX_WAITING: usize = 100_000;
 
 pub fn parse_listen(value: &str) -> Result<SocketAddr, String> {
     value
@@ -22,6 +25,15 @@ pub fn parse_workers(value: &str) -> Result<NonZeroUsize, String> {
 
 pub fn default_workers() -> NonZeroUsize {
     std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
+}
+
+pub fn parse_max_waiting(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=MAX_MAX_WAITING).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "a whole number of requests from 1 to {MAX_MAX_WAITING}"
+        )),
+    }
 }
 
 pub fn parse_shutdown_timeout(value: &str) -> Result<Duration, String> {

@@ -23,6 +23,7 @@ fn defaults_apply_when_nothing_is_set() {
     assert_eq!(s.workers, default_workers());
     assert_eq!(s.shutdown_timeout, Duration::from_secs(8));
     assert_eq!(s.keep_alive, Duration::from_secs(5));
+    assert_eq!(s.max_waiting, 1000);
     assert_eq!(s.log_filter, "info");
 }
 
@@ -159,4 +160,15 @@ fn error_message_names_variable_value_and_expectation() {
         "invalid HOSTINFO_WORKERS=\"many\": expected a positive integer (number of worker threads)"
     );
     assert!(!message.contains('\n'));
+}
+
+#[test]
+fn max_waiting_accepts_1_to_its_bound_and_names_the_range_otherwise() {
+    let s = settings_with(&[(MAX_WAITING.variable, "1")]).unwrap();
+    assert_eq!(s.max_waiting, 1);
+    for bad in ["0", "-1", "100001", "many", "1.5"] {
+        let e = error_for(MAX_WAITING, bad);
+        assert_eq!(e.variable, "HOSTINFO_MAX_WAITING");
+        assert_eq!(e.expected, "a whole number of requests from 1 to 100000");
+    }
 }

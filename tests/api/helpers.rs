@@ -131,14 +131,8 @@ pub fn read_status(stream: &mut TcpStream) -> RawOutcome {
 
 pub fn hostinfo_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hostinfo"));
-    for var in [
-        "HOSTINFO_LISTEN",
-        "HOSTINFO_WORKERS",
-        "HOSTINFO_SHUTDOWN_TIMEOUT",
-        "HOSTINFO_KEEP_ALIVE",
-        "RUST_LOG",
-    ] {
-        command.env_remove(var);
+    for setting in hostinfo::config::SETTINGS {
+        command.env_remove(setting.variable);
     }
     command
 }

@@ -9,3 +9,4 @@ mod keep_alive;
 mod probes;
 mod shutdown;
 mod tools;
+mod wait;
