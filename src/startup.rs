@@ -10,7 +10,7 @@ use actix_web::{App, HttpServer, web};
 
 use crate::config::Settings;
 use crate::host::StaticFacts;
-use crate::limits::limit_header_size;
+use crate::limits::{limit_header_size, refuse_body};
 use crate::metrics::track;
 use crate::routes;
 use crate::state::AppState;
@@ -60,6 +60,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .wrap(ErrorHandlers::new().default_handler(routes::ensure_json_error))
                 .wrap(from_fn(limit_header_size))
+                .wrap(from_fn(refuse_body))
                 .wrap(from_fn(track))
                 .wrap(Logger::new(ACCESS_LOG_FORMAT))
                 .configure(routes::configure)
