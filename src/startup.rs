@@ -5,7 +5,8 @@ use std::io;
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{ErrorHandlers, Logger, from_fn};
+use actix_web::http::header::X_CONTENT_TYPE_OPTIONS;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::config::Settings;
@@ -63,6 +64,10 @@ impl Application {
                 .wrap(from_fn(refuse_body))
                 .wrap(from_fn(track))
                 .wrap(Logger::new(ACCESS_LOG_FORMAT))
+                // Outermost, so that it reaches every response the
+                // application makes, errors included: a browser must never
+                // guess that a JSON body is HTML and run it.
+                .wrap(DefaultHeaders::new().add((X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })

@@ -79,6 +79,14 @@ pub async fn assert_json_error(response: reqwest::Response, status: u16) -> Stri
         "application/json",
         "error bodies are JSON"
     );
+    assert_eq!(
+        response
+            .headers()
+            .get("x-content-type-options")
+            .map(|v| v.as_bytes()),
+        Some(&b"nosniff"[..]),
+        "error bodies are never sniffed"
+    );
     let body: serde_json::Value = response.json().await.expect("error body is JSON");
     assert_eq!(body["error"]["status"], status);
     let message = body["error"]["message"]
