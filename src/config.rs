@@ -87,9 +87,10 @@ pub const KEEP_ALIVE: Setting = Setting {
     default: Fallback::Value("5"),
     meaning: "seconds an idle keep-alive connection stays open, 1 to 3600",
 };
-/// One waiting request holds about 8 KiB of RSS (docs/hostile-clients.md),
-/// so 1,000 of them add about 8 MiB: well under the stack's 64 MiB
-/// `mem_limit`, yet far more than a demo of proxy timeouts needs.
+/// One waiting request holds about 18 KiB of RSS, its connection included
+/// (measured, docs/hostile-clients.md), so 1,000 of them add about 18 MiB:
+/// well under the stack's 64 MiB `mem_limit`, yet far more than a demo of
+/// proxy timeouts needs.
 pub const MAX_WAITING: Setting = Setting {
     variable: "HOSTINFO_MAX_WAITING",
     default: Fallback::Value("1000"),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 pub const MAX_SHUTDOWN_TIMEOUT_SECS: u64 = 3600;
 pub const MAX_KEEP_ALIVE_SECS: u64 = 3600;
-/// At about 8 KiB each, 100,000 waiting requests would be some 800 MiB: a
+/// At about 18 KiB each, 100,000 waiting requests would be some 1.8 GiB: a
 /// value above this is a typo, not a plan.
 pub const MAX_MAX_WAITING: usize = 100_000;
 

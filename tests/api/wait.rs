@@ -38,6 +38,11 @@ async fn a_waiter_past_the_cap_gets_an_immediate_json_503_with_retry_after() {
         asked.elapsed()
     );
     let retry_after = response.headers().get("retry-after").cloned();
+    assert_eq!(
+        response.headers()["connection"],
+        "close",
+        "a shed client does not stay"
+    );
     let message = assert_json_error(response, 503).await;
     assert!(
         message.contains("2 requests are already waiting"),
