@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header::X_CONTENT_TYPE_OPTIONS;
-use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger, from_fn};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::config::Settings;
@@ -15,7 +15,7 @@ use crate::limits::{limit_header_size, refuse_body};
 use crate::metrics::track;
 use crate::routes;
 use crate::state::AppState;
-use crate::telemetry::ACCESS_LOG_FORMAT;
+use crate::telemetry::access_log;
 
 pub struct Application {
     server: Server,
@@ -63,7 +63,7 @@ impl Application {
                 .wrap(from_fn(limit_header_size))
                 .wrap(from_fn(refuse_body))
                 .wrap(from_fn(track))
-                .wrap(Logger::new(ACCESS_LOG_FORMAT))
+                .wrap(access_log())
                 // Outermost, so that it reaches every response the
                 // application makes, errors included: a browser must never
                 // guess that a JSON body is HTML and run it.

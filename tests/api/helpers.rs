@@ -149,6 +149,8 @@ pub fn hostinfo_command() -> Command {
 pub struct RunningBinary {
     pub child: Child,
     pub address: SocketAddr,
+    /// Every line the process has written to stderr so far.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl RunningBinary {
@@ -164,10 +166,13 @@ impl RunningBinary {
             .expect("spawn hostinfo");
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = log.clone();
         // Keeps draining stderr so the child never blocks on a full pipe.
         std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                kept.lock().unwrap().push(line.clone());
                 if let Some(rest) = line.split("listening on http://").nth(1)
                     && let Some(tx) = tx.take()
                 {
@@ -179,7 +184,30 @@ impl RunningBinary {
         let address = rx
             .recv_timeout(Duration::from_secs(10))
             .expect("binary never logged its address");
-        Self { child, address }
+        Self {
+            child,
+            address,
+            log,
+        }
+    }
+
+    /// Waits up to `limit` for a log line containing `needle`.
+    pub fn log_line(&self, needle: &str, limit: Duration) -> Option<String> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            let found = self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|line| line.contains(needle))
+                .cloned();
+            if found.is_some() {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     pub fn signal(&self, signal: i32) {
