@@ -12,6 +12,7 @@
 //! is unset.
 
 mod parse;
+pub mod tasks;
 #[cfg(test)]
 mod tests;
 
@@ -25,6 +26,7 @@ use parse::{
     default_workers, parse_keep_alive, parse_listen, parse_log_filter, parse_max_waiting,
     parse_shutdown_timeout, parse_workers,
 };
+pub use tasks::{MAX_WORKERS, TaskLimit};
 
 /// One environment variable the service reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,9 +70,10 @@ pub const LISTEN: Setting = Setting {
 };
 pub const WORKERS: Setting = Setting {
     variable: "HOSTINFO_WORKERS",
-    // Of the machine, or of its CPU quota in a container.
-    default: Fallback::Computed("available parallelism"),
-    meaning: "worker threads, a positive integer",
+    // std reads the CPU quota (cgroup v2 cpu.max, v1 cfs_quota_us) and the
+    // affinity mask; the pids limit caps it too (config/tasks.rs).
+    default: Fallback::Computed("available parallelism, within the CPU quota and pids limit"),
+    meaning: "worker threads, 1 to 512 and within the pids limit (cgroup pids.max, RLIMIT_NPROC)",
 };
 /// 8 s leaves compose's default stop grace period of 10 s room for the
 /// process to exit by itself before it would be killed.
@@ -150,23 +153,53 @@ impl std::error::Error for ConfigError {}
 impl Settings {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(lookup_env)
+        Self::from_lookup_within(lookup_env, tasks::task_limit())
     }
 
     /// Reads settings through `lookup`, so tests need not touch the process
     /// environment (which is shared between test threads).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::from_lookup_within(lookup, None)
+    }
+
+    /// As [`Settings::from_lookup`], with the workers bounded by `limit` too.
+    pub fn from_lookup_within(
+        lookup: impl Fn(&str) -> Option<String>,
+        limit: Option<TaskLimit>,
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
             listen: LISTEN.read(&lookup, parse_listen)?,
-            workers: WORKERS
-                .read_set(&lookup, parse_workers)?
-                .unwrap_or_else(default_workers),
+            workers: match WORKERS.read_set(&lookup, parse_workers)? {
+                Some(workers) => fit_workers(workers, limit)?,
+                None => default_workers(limit),
+            },
             shutdown_timeout: SHUTDOWN_TIMEOUT.read(&lookup, parse_shutdown_timeout)?,
             keep_alive: KEEP_ALIVE.read(&lookup, parse_keep_alive)?,
             max_waiting: MAX_WAITING.read(&lookup, parse_max_waiting)?,
             log_filter: LOG.read(&lookup, parse_log_filter)?,
             client_request_timeout: Duration::from_secs(5),
         })
+    }
+}
+
+/// `workers`, unless more than `limit` allows.
+fn fit_workers(
+    workers: NonZeroUsize,
+    limit: Option<TaskLimit>,
+) -> Result<NonZeroUsize, ConfigError> {
+    match limit {
+        Some(limit) if workers.get() > limit.max_workers() => Err(ConfigError {
+            variable: WORKERS.variable,
+            value: workers.to_string(),
+            expected: format!(
+                "at most {} workers: {} is {} tasks, and {} are taken besides the workers",
+                limit.max_workers(),
+                limit.source,
+                limit.tasks,
+                TaskLimit::RESERVED
+            ),
+        }),
+        _ => Ok(workers),
     }
 }
 

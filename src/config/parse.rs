@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+use super::tasks::{MAX_WORKERS, TaskLimit};
+
 pub const MAX_SHUTDOWN_TIMEOUT_SECS: u64 = 3600;
 pub const MAX_KEEP_ALIVE_SECS: u64 = 3600;
 /// At about 18 KiB each, 100,000 waiting requests would be some 1.8 GiB: a
@@ -18,13 +20,20 @@ pub fn parse_listen(value: &str) -> Result<SocketAddr, String> {
 }
 
 pub fn parse_workers(value: &str) -> Result<NonZeroUsize, String> {
-    value
-        .parse()
-        .map_err(|_| "a positive integer (number of worker threads)".to_owned())
+    match value.parse::<NonZeroUsize>() {
+        Ok(workers) if workers.get() <= MAX_WORKERS => Ok(workers),
+        _ => Err(format!(
+            "a whole number of worker threads from 1 to {MAX_WORKERS} (actix-server's bound)"
+        )),
+    }
 }
 
-pub fn default_workers() -> NonZeroUsize {
-    std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
+/// The available parallelism (std reads the cgroup CPU quota), within
+/// actix-server's bound and what `limit` leaves room for; at least one.
+pub fn default_workers(limit: Option<TaskLimit>) -> NonZeroUsize {
+    let parallelism = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let fits = limit.map_or(MAX_WORKERS, |limit| limit.max_workers());
+    NonZeroUsize::new(parallelism.min(MAX_WORKERS).min(fits)).unwrap_or(NonZeroUsize::MIN)
 }
 
 pub fn parse_max_waiting(value: &str) -> Result<usize, String> {
