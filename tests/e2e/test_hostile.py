@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import selectors
 import shutil
 import socket
 import subprocess
@@ -240,3 +241,90 @@ def test_a_clients_x_forwarded_host_does_not_reach_the_replicas(hostile_stack):
     request = json.dumps(json.loads(body))
     assert "evil" not in request
     print(f"\nforged forwarding headers: {status}, replica saw {request[:300]}")
+
+
+# --- 2. a chunked body that never ends, straight to a replica (what port-forward exposes)
+
+NEVER_ENDING_CHUNKED = (b"GET /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        b"FFFFFFFF\r\nabc")
+
+
+def replica_address(replica: dict) -> str:
+    (network,) = replica["NetworkSettings"]["Networks"].values()
+    return network["IPAddress"]
+
+
+def held_open(address: str, port: int, count: int, within: float) -> tuple[int, list[int]]:
+    """`count` connections each sending NEVER_ENDING_CHUNKED, and how many the
+    replica still held open after `within` seconds, with the status each
+    closed one got (0: closed without an answer)."""
+    selector = selectors.DefaultSelector()
+    received: dict[socket.socket, bytes] = {}
+    for _ in range(count):
+        sock = socket.create_connection((address, port), timeout=5)
+        sock.sendall(NEVER_ENDING_CHUNKED)
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ)
+        received[sock] = b""
+    statuses = []
+    deadline = time.monotonic() + within
+    while received and time.monotonic() < deadline:
+        for key, _ in selector.select(timeout=0.5):
+            sock = key.fileobj
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                chunk = b""
+            if chunk:
+                received[sock] += chunk
+                continue
+            statuses.append(parsed(received.pop(sock))[0])
+            selector.unregister(sock)
+            sock.close()
+    for sock in received:
+        sock.close()
+    return len(received), statuses
+
+
+def test_never_ending_chunked_bodies_are_answered_and_closed_and_the_replica_keeps_serving(hostile_stack):
+    """1,100 connections to one replica (the issue's nofile=1024 denial), each
+    a request whose chunked body never ends: every one is closed within 15 s,
+    and the replica answers a plain /info, straight and through nginx, within
+    1 s throughout."""
+    replicas = hostile_stack.replicas()
+    victim = replicas[0]
+    address = replica_address(victim)
+    listen = next(e for e in victim["Config"]["Env"] if e.startswith("HOSTINFO_LISTEN="))
+    port = int(listen.rsplit(":", 1)[1])
+    before = restarts(replicas)
+    with MemoryPeaks(replicas) as memory, Load(hostile_stack.port, workers=1, pause=0.05,
+                                               max_seconds=40, settle=1.0) as probe:
+        direct = []
+        result = {}
+        worker = threading.Thread(target=lambda: result.update(
+            held=held_open(address, port, 1100, within=15)))
+        worker.start()
+        while worker.is_alive():
+            started = time.monotonic()
+            try:
+                status, _, _ = parsed(raw(address, port, b"GET /info HTTP/1.1\r\nHost: x\r\n\r\n", timeout=2))
+            except OSError:
+                status = 0
+            direct.append((status, time.monotonic() - started))
+            time.sleep(0.05)
+        worker.join()
+    still_open, statuses = result["held"]
+    peaks = [memory.peaks[r["Id"]] / MEBIBYTE for r in replicas]
+    direct_latencies = [latency for _, latency in direct]
+    print(f"\n1100 never-ending chunked bodies to {address}:{port}: {still_open} still open after 15 s, "
+          f"answers {sorted(set(statuses))}; peak memory per replica (MiB): "
+          f"{', '.join(f'{p:.1f}' for p in peaks)} of {mem_limit(victim) / MEBIBYTE:.0f}; "
+          f"restarts/OOM {restarts(replicas)}; plain /info straight to it: {len(direct)} requests, "
+          f"{sum(1 for s, _ in direct if s != 200)} failed, p99 {p99(direct_latencies) * 1000:.0f} ms, "
+          f"max {max(direct_latencies) * 1000:.0f} ms; through nginx: {probe.outcome.summary()}, "
+          f"p99 {p99(probe.outcome.latencies) * 1000:.0f} ms")
+    assert still_open == 0
+    assert max(peaks) < mem_limit(victim) / MEBIBYTE / 2
+    assert restarts(replicas) == before == [(0, False)] * len(replicas)
+    assert all(status == 200 for status, _ in direct) and max(direct_latencies) < 1.0
+    assert probe.outcome.failures == 0 and probe.outcome.slowest < 1.0
