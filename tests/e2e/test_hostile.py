@@ -15,6 +15,7 @@ import selectors
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import compose_stack
+from stacktool import ROOT
 from stacktool.docker import docker_inspect
 from stacktool.load import Load
 
@@ -241,6 +243,22 @@ def test_a_clients_x_forwarded_host_does_not_reach_the_replicas(hostile_stack):
     request = json.dumps(json.loads(body))
     assert "evil" not in request
     print(f"\nforged forwarding headers: {status}, replica saw {request[:300]}")
+
+
+# --- 12. the nginx the local road ships, against gixy-ng's CVE database
+
+
+def test_the_nginx_in_the_local_image_has_no_cve_gixy_knows(hostile_stack):
+    image = hostile_stack.nginx()["Config"]["Image"]
+    shown = subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "/bin/nginx",
+                            image, "-v"], capture_output=True, text=True, check=True, timeout=60).stderr
+    version = re.search(r"nginx/([\d.]+)", shown).group(1)
+    conf = ROOT / ".stack" / hostile_stack.project / "nginx.conf"
+    found = subprocess.run(
+        [sys.executable, "-m", "gixy", "-f", "json", "--nginx-version", version, str(conf)],
+        capture_output=True, text=True, check=False, timeout=120)
+    print(f"\n{image}: nginx {version}; gixy-ng: {found.stdout.strip()[:300]}")
+    assert json.loads(found.stdout) == []
 
 
 # --- 2. a chunked body that never ends, straight to a replica (what port-forward exposes)
