@@ -7,6 +7,7 @@ file is checked against the Compose Specification and by docker-compose.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -125,3 +126,16 @@ def test_an_unknown_target_is_named():
     result = nix_eval("nix/render.nix", "--argstr", "target", "nomad")
     assert result.returncode != 0
     assert 'target must be one of compose, kubernetes, swarm, got "nomad"' in result.stderr
+
+
+def test_the_worker_bound_is_the_one_the_service_enforces():
+    """nix/stack.nix refuses appWorkers the replica would refuse at start
+    (src/config/tasks.rs): the same 512, the same tasks besides workers."""
+    tasks = (ROOT / "src" / "config" / "tasks.rs").read_text()
+    constant = {name: int(value) for name, value in
+                re.findall(r"pub const (\w+): usize = (\d+);", tasks)}
+    stack = (ROOT / "nix" / "stack.nix").read_text()
+    assert f"maxWorkers = {constant['MAX_WORKERS']};" in stack
+    reserved = constant["THREADS_BESIDES_WORKERS"] + constant["HEALTHCHECK_TASKS"]
+    assert f"threadsBesideWorkers = {reserved};" in stack
+    assert constant["THREADS_PER_WORKER"] == 1
