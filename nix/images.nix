@@ -75,8 +75,10 @@ rec {
     # they pack belongs to it, and that it is at least `minimumNginx`.
     nginxSeries = "1.30";
     tag = nginxSeries;
-    # `server … resolve` in an upstream is open source from this release on.
-    minimumNginx = "1.27.3";
+    # `server … resolve` in an upstream is open source from 1.27.3; 1.30.6
+    # is the first of the series with no CVE in gixy-ng's database
+    # (tests/stack/test_nginx_hardening.py checks both roads against it).
+    minimumNginx = "1.30.6";
     binary = "/bin/nginx";
     config = "/etc/nginx/nginx.conf";
     # `-e stderr`: nginx opens its compiled-in error log before it reads the

@@ -21,6 +21,7 @@ assert lib.assertMsg (lib.versions.majorMinor nginx.version == lb.nginxSeries) '
 '';
 assert lib.assertMsg (lib.versionAtLeast nginx.version lb.minimumNginx) ''
   The pinned nixpkgs has nginx ${nginx.version}; the stack needs at least
-  ${lb.minimumNginx} (nix/images.nix, lb.minimumNginx) for `server ... resolve`.
+  ${lb.minimumNginx} (nix/images.nix, lb.minimumNginx): `server ... resolve`,
+  and the fixes for the CVEs gixy-ng knows in the ${lb.nginxSeries} series.
 '';
 nginx

@@ -150,12 +150,14 @@ in
     type = duration;
     description = "how long a replica may take to answer before the request moves on";
   };
-  # How many replicas one request may try: 0 is each of them at most once,
-  # so a request fails only when every replica did (or the timeout below).
+  # Every try that fails on a 502 or 503 benches that replica (maxFails):
+  # unbounded, one /status/503 tried every replica, then every backup, and
+  # benched them all. 3 rides out one crashed or hung replica and one
+  # rolling-restart hiccup (nginx.conf's @again takes the last try).
   nextUpstreamTries = {
-    default = 0;
-    type = count 0;
-    description = "how many replicas one request may try (0: each replica at most once)";
+    default = 3;
+    type = count 2;
+    description = "upstream attempts one request may make, the `@again` pass included";
   };
   nextUpstreamTimeout = {
     default = "3s";
@@ -176,6 +178,21 @@ in
     default = "1s";
     type = duration;
     description = "how often nginx looks the replicas up again";
+  };
+  # A delayed request (`/info?wait=`) holds an upstream connection and
+  # about 20 KiB of a replica while it waits; a plain one, microseconds.
+  delayedPerClient = {
+    default = 32;
+    type = count 1;
+    description = "requests with a query string (`/info?wait=`) one client address may have in flight; past it nginx answers 429";
+  };
+  # 512 held connections (primary and backup entry each) cost a replica
+  # about 10 MiB, well inside appMemory's 64m; a plain /info at 64
+  # concurrent clients uses a handful.
+  replicaConnections = {
+    default = 256;
+    type = count 1;
+    description = "upstream connections nginx holds to one replica, per entry (primary and backup: at most twice this); past them nginx answers 503";
   };
   maxBodySize = {
     default = "16k";

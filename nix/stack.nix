@@ -13,7 +13,7 @@ let
     replaceStrings
     toJSON
     ;
-  inherit (import ./options.nix) fail validate;
+  inherit (import ./options.nix) fail show validate;
 
   images = import ./images.nix { };
 
@@ -35,8 +35,27 @@ let
     inherit prefix;
     settings = checked;
   };
+  # A replica runs appWorkers + 2 threads (/proc/<pid>/status at 1 to 32
+  # workers), and its healthcheck, exec'd into the same pids cgroup, one
+  # more; actix-web panics above 512 workers.
+  threadsBesideWorkers = 3;
+  maxWorkers = 512;
+  workers =
+    let
+      inherit (checked) appWorkers appPids;
+      bound = appPids - threadsBesideWorkers;
+    in
+    if appWorkers == "auto" then
+      appWorkers
+    else if appWorkers > maxWorkers then
+      fail prefix "option 'appWorkers' must be at most ${toString maxWorkers} (actix-web's limit), got ${show appWorkers}"
+    else if appWorkers > bound then
+      fail prefix "option 'appWorkers' must be at most ${toString bound} with appPids = ${toString appPids}: a replica runs appWorkers + 2 threads and its healthcheck 1 more, got ${show appWorkers}"
+    else
+      appWorkers;
+
   # Every option is checked, even one no output happens to read.
-  s = deepSeq checked (deepSeq timeouts (builtins.seq zone (checked // pinned)));
+  s = deepSeq checked (deepSeq timeouts (deepSeq workers (builtins.seq zone (checked // pinned))));
 
   # nginx's upstream zone, sized for maxReplicas: a replica that does not
   # fit is dropped from routing with only a log line to say so, hence the
@@ -176,13 +195,16 @@ let
       keepalive
       connectTimeout
       readTimeout
-      nextUpstreamTries
       nextUpstreamTimeout
       maxFails
       failTimeout
       resolverValid
       maxBodySize
+      delayedPerClient
+      replicaConnections
       ;
+    # nginx.conf's first pass; @again makes the last attempt.
+    firstPassTries = s.nextUpstreamTries - 1;
     workerProcesses = s.nginxWorkers;
     zoneSize = zone;
     inherit (timeouts) upstreamKeepAliveTimeout;

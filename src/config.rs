@@ -12,6 +12,7 @@
 //! is unset.
 
 mod parse;
+pub mod tasks;
 #[cfg(test)]
 mod tests;
 
@@ -20,11 +21,12 @@ use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-pub use parse::{MAX_KEEP_ALIVE_SECS, MAX_SHUTDOWN_TIMEOUT_SECS};
+pub use parse::{MAX_KEEP_ALIVE_SECS, MAX_MAX_WAITING, MAX_SHUTDOWN_TIMEOUT_SECS};
 use parse::{
-    default_workers, parse_keep_alive, parse_listen, parse_log_filter, parse_shutdown_timeout,
-    parse_workers,
+    default_workers, parse_keep_alive, parse_listen, parse_log_filter, parse_max_waiting,
+    parse_shutdown_timeout, parse_workers,
 };
+pub use tasks::{MAX_WORKERS, TaskLimit};
 
 /// One environment variable the service reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,9 +70,10 @@ pub const LISTEN: Setting = Setting {
 };
 pub const WORKERS: Setting = Setting {
     variable: "HOSTINFO_WORKERS",
-    // Of the machine, or of its CPU quota in a container.
-    default: Fallback::Computed("available parallelism"),
-    meaning: "worker threads, a positive integer",
+    // std reads the CPU quota (cgroup v2 cpu.max, v1 cfs_quota_us) and the
+    // affinity mask; the pids limit caps it too (config/tasks.rs).
+    default: Fallback::Computed("available parallelism, within the CPU quota and pids limit"),
+    meaning: "worker threads, 1 to 512 and within the pids limit (cgroup pids.max, RLIMIT_NPROC)",
 };
 /// 8 s leaves compose's default stop grace period of 10 s room for the
 /// process to exit by itself before it would be killed.
@@ -87,6 +90,15 @@ pub const KEEP_ALIVE: Setting = Setting {
     default: Fallback::Value("5"),
     meaning: "seconds an idle keep-alive connection stays open, 1 to 3600",
 };
+/// One waiting request holds about 18 KiB of RSS, its connection included
+/// (measured, docs/hostile-clients.md), so 1,000 of them add about 18 MiB:
+/// well under the stack's 64 MiB `mem_limit`, yet far more than a demo of
+/// proxy timeouts needs.
+pub const MAX_WAITING: Setting = Setting {
+    variable: "HOSTINFO_MAX_WAITING",
+    default: Fallback::Value("1000"),
+    meaning: "requests that may sit in `?wait=` at once; more get 503 with `Retry-After`, 1 to 100000",
+};
 pub const LOG: Setting = Setting {
     variable: "RUST_LOG",
     default: Fallback::Value("info"),
@@ -94,7 +106,14 @@ pub const LOG: Setting = Setting {
 };
 
 /// Every variable the service reads, in the order `--help` lists them.
-pub const SETTINGS: &[Setting] = &[LISTEN, WORKERS, SHUTDOWN_TIMEOUT, KEEP_ALIVE, LOG];
+pub const SETTINGS: &[Setting] = &[
+    LISTEN,
+    WORKERS,
+    SHUTDOWN_TIMEOUT,
+    KEEP_ALIVE,
+    MAX_WAITING,
+    LOG,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -102,6 +121,8 @@ pub struct Settings {
     pub workers: NonZeroUsize,
     pub shutdown_timeout: Duration,
     pub keep_alive: Duration,
+    /// How many requests may be delayed by `?wait=` at once, per process.
+    pub max_waiting: usize,
     pub log_filter: String,
     /// How long a client may take to send its request head. Not an
     /// environment variable: it exists so tests can exercise slow clients
@@ -132,22 +153,53 @@ impl std::error::Error for ConfigError {}
 impl Settings {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(lookup_env)
+        Self::from_lookup_within(lookup_env, tasks::task_limit())
     }
 
     /// Reads settings through `lookup`, so tests need not touch the process
     /// environment (which is shared between test threads).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::from_lookup_within(lookup, None)
+    }
+
+    /// As [`Settings::from_lookup`], with the workers bounded by `limit` too.
+    pub fn from_lookup_within(
+        lookup: impl Fn(&str) -> Option<String>,
+        limit: Option<TaskLimit>,
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
             listen: LISTEN.read(&lookup, parse_listen)?,
-            workers: WORKERS
-                .read_set(&lookup, parse_workers)?
-                .unwrap_or_else(default_workers),
+            workers: match WORKERS.read_set(&lookup, parse_workers)? {
+                Some(workers) => fit_workers(workers, limit)?,
+                None => default_workers(limit),
+            },
             shutdown_timeout: SHUTDOWN_TIMEOUT.read(&lookup, parse_shutdown_timeout)?,
             keep_alive: KEEP_ALIVE.read(&lookup, parse_keep_alive)?,
+            max_waiting: MAX_WAITING.read(&lookup, parse_max_waiting)?,
             log_filter: LOG.read(&lookup, parse_log_filter)?,
             client_request_timeout: Duration::from_secs(5),
         })
+    }
+}
+
+/// `workers`, unless more than `limit` allows.
+fn fit_workers(
+    workers: NonZeroUsize,
+    limit: Option<TaskLimit>,
+) -> Result<NonZeroUsize, ConfigError> {
+    match limit {
+        Some(limit) if workers.get() > limit.max_workers() => Err(ConfigError {
+            variable: WORKERS.variable,
+            value: workers.to_string(),
+            expected: format!(
+                "at most {} workers: {} is {} tasks, and {} are taken besides the workers",
+                limit.max_workers(),
+                limit.source,
+                limit.tasks,
+                TaskLimit::RESERVED
+            ),
+        }),
+        _ => Ok(workers),
     }
 }
 

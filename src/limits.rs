@@ -1,10 +1,15 @@
 //! Request limits that actix-http does not enforce tightly enough by itself.
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_LENGTH, HeaderMap, TRANSFER_ENCODING};
 use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError};
+use actix_web::web::Bytes;
+use actix_web::{Error, HttpMessage, ResponseError};
 
 use crate::routes::ApiError;
 
@@ -34,4 +39,93 @@ pub async fn limit_header_size(
             .map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// No route reads a request body, so a request that declares one is refused
+/// with a JSON 413, and its connection is closed.
+///
+/// Only closing bounds how long the connection lives. Left alone, actix-http
+/// drains an unread chunked body to keep the connection alive, for as long
+/// as the client keeps sending (or keeps the connection open mid-chunk),
+/// with no timeout. It closes instead when the body is still unread, and
+/// wanted, once the response is written: `Connection: close`, then at most
+/// `client_disconnect_timeout` (1 s) of discarding what arrives. So the
+/// body's receiver is kept alive in the response body, which actix-http
+/// drops only after that check.
+pub async fn refuse_body(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, UnreadBody>>, Error> {
+    if !declares_body(req.headers()) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let payload = req.take_payload();
+    let error = ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "{} {} takes no request body; send none, without Content-Length or Transfer-Encoding",
+            req.method(),
+            req.path()
+        ),
+    );
+    let response = error.error_response().map_body(|_, body| UnreadBody {
+        body,
+        _payload: payload,
+    });
+    Ok(req.into_response(response).map_into_right_body())
+}
+
+/// Any `Transfer-Encoding`, or a `Content-Length` other than 0.
+fn declares_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get_all(CONTENT_LENGTH)
+            .any(|length| length.as_bytes() != b"0")
+}
+
+/// A response body that holds the request's unread body until it is dropped.
+pub struct UnreadBody {
+    body: BoxBody,
+    _payload: Payload,
+}
+
+impl MessageBody for UnreadBody {
+    type Error = <BoxBody as MessageBody>::Error;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_next(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(name.parse().unwrap(), HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn a_body_is_declared_by_transfer_encoding_or_a_nonzero_length() {
+        assert!(!declares_body(&headers(&[])));
+        assert!(!declares_body(&headers(&[("content-length", "0")])));
+        assert!(declares_body(&headers(&[("content-length", "5")])));
+        assert!(declares_body(&headers(&[("transfer-encoding", "chunked")])));
+        assert!(declares_body(&headers(&[(
+            "transfer-encoding",
+            "identity"
+        )])));
+    }
 }

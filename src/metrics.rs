@@ -22,10 +22,16 @@ use crate::state::AppState;
 /// random paths cannot grow the metric set without bound.
 const UNMATCHED_ROUTE: &str = "unmatched";
 
+/// The status label of a request whose client closed the connection before
+/// it was answered: there is no status code, and nginx's 499 means the same
+/// only to those who know nginx.
+pub const CLIENT_CLOSED: &str = "client_closed";
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteStatus {
     route: String,
-    status: u16,
+    /// An HTTP status code, or [`CLIENT_CLOSED`].
+    status: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -74,7 +80,7 @@ impl Metrics {
         }
     }
 
-    fn record(&self, route: Option<String>, status: u16, seconds: f64) {
+    fn record(&self, route: Option<String>, status: String, seconds: f64) {
         let route = route.unwrap_or_else(|| UNMATCHED_ROUTE.to_owned());
         self.latency
             .get_or_create(&Route {
@@ -94,6 +100,43 @@ impl Metrics {
     }
 }
 
+/// Records a request as [`CLIENT_CLOSED`] when dropped before
+/// [`Unanswered::answered`]: actix-http drops a request's future when its
+/// client goes away, so no code after the `await` it was parked on runs.
+pub struct Unanswered<'a> {
+    metrics: &'a Metrics,
+    route: &'static str,
+    started: Instant,
+    answered: bool,
+}
+
+impl<'a> Unanswered<'a> {
+    pub fn new(metrics: &'a Metrics, route: &'static str) -> Self {
+        Self {
+            metrics,
+            route,
+            started: Instant::now(),
+            answered: false,
+        }
+    }
+
+    pub fn answered(mut self) {
+        self.answered = true;
+    }
+}
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.metrics.record(
+                Some(self.route.to_owned()),
+                CLIENT_CLOSED.to_owned(),
+                self.started.elapsed().as_secs_f64(),
+            );
+        }
+    }
+}
+
 /// Counts the request and records its route, status and latency.
 pub async fn track(
     req: ServiceRequest,
@@ -110,14 +153,14 @@ pub async fn track(
         match &result {
             Ok(res) => state.metrics.record(
                 res.request().match_pattern(),
-                res.status().as_u16(),
+                res.status().as_u16().to_string(),
                 elapsed,
             ),
-            Err(e) => {
-                state
-                    .metrics
-                    .record(None, e.as_response_error().status_code().as_u16(), elapsed)
-            }
+            Err(e) => state.metrics.record(
+                None,
+                e.as_response_error().status_code().as_u16().to_string(),
+                elapsed,
+            ),
         }
     }
     result
@@ -130,14 +173,16 @@ mod tests {
     #[test]
     fn encoding_lists_requests_latency_and_start_time() {
         let metrics = Metrics::new(1_700_000_000.5);
-        metrics.record(Some("/info".into()), 200, 0.001);
-        metrics.record(None, 404, 0.001);
+        metrics.record(Some("/info".into()), "200".into(), 0.001);
+        metrics.record(None, "404".into(), 0.001);
+        drop(Unanswered::new(&metrics, "/gone"));
         let text = metrics.encode();
         assert!(
             text.contains(r#"http_requests_total{route="/info",status="200"} 1"#),
             "{text}"
         );
         assert!(text.contains(r#"http_requests_total{route="unmatched",status="404"} 1"#));
+        assert!(text.contains(r#"http_requests_total{route="/gone",status="client_closed"} 1"#));
         assert!(text.contains(r#"http_request_duration_seconds_count{route="/info"} 1"#));
         assert!(text.contains("process_start_time_seconds 1700000000.5"));
         assert!(text.ends_with("# EOF\n"));

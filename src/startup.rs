@@ -5,16 +5,17 @@ use std::io;
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{ErrorHandlers, Logger, from_fn};
+use actix_web::http::header::X_CONTENT_TYPE_OPTIONS;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::config::Settings;
 use crate::host::StaticFacts;
-use crate::limits::limit_header_size;
+use crate::limits::{limit_header_size, refuse_body};
 use crate::metrics::track;
 use crate::routes;
 use crate::state::AppState;
-use crate::telemetry::ACCESS_LOG_FORMAT;
+use crate::telemetry::access_log;
 
 pub struct Application {
     server: Server,
@@ -52,7 +53,7 @@ impl Application {
     pub fn build(settings: &Settings) -> io::Result<Self> {
         let listener = TcpListener::bind(settings.listen)?;
         let local_addr = listener.local_addr()?;
-        let state = web::Data::new(AppState::new(StaticFacts::gather()));
+        let state = web::Data::new(AppState::new(StaticFacts::gather(), settings.max_waiting));
 
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -60,8 +61,13 @@ impl Application {
                 .app_data(app_state.clone())
                 .wrap(ErrorHandlers::new().default_handler(routes::ensure_json_error))
                 .wrap(from_fn(limit_header_size))
+                .wrap(from_fn(refuse_body))
                 .wrap(from_fn(track))
-                .wrap(Logger::new(ACCESS_LOG_FORMAT))
+                .wrap(access_log())
+                // Outermost, so that it reaches every response the
+                // application makes, errors included: a browser must never
+                // guess that a JSON body is HTML and run it.
+                .wrap(DefaultHeaders::new().add((X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })
@@ -69,6 +75,11 @@ impl Application {
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .keep_alive(settings.keep_alive)
         .client_request_timeout(settings.client_request_timeout)
+        // A client that closes its side is gone: actix-http then drops the
+        // request's future, which ends a `?wait=` and frees its slot and
+        // socket at once. Like Go's net/http, this server does not serve
+        // half-closed connections (nginx never half-closes upstream).
+        .h1_allow_half_closed(false)
         // Signals are handled in `shutdown_on_signal`, so that readiness
         // can flip before the listener closes.
         .disable_signals()

@@ -1,7 +1,7 @@
 //! What every worker shares: host facts, process facts, counters and the
 //! shutdown flag.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::host::{Host, StaticFacts};
@@ -12,6 +12,8 @@ pub struct AppState {
     pub host: Host,
     pub process: ProcessInfo,
     pub metrics: Metrics,
+    /// Requests delayed by `?wait=` right now, and how many may be.
+    pub waiting: WaitSlots,
     requests_served: AtomicU64,
     shutting_down: AtomicBool,
     /// Set by POST /ready/disable: not ready, while serving as usual.
@@ -19,11 +21,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(facts: StaticFacts) -> Self {
+    pub fn new(facts: StaticFacts, max_waiting: usize) -> Self {
         let process = ProcessInfo::now();
         Self {
             host: Host::new(facts, routes::host_json),
             metrics: Metrics::new(process.started_at_unix_seconds),
+            waiting: WaitSlots::new(max_waiting),
             process,
             requests_served: AtomicU64::new(0),
             shutting_down: AtomicBool::new(false),
@@ -54,6 +57,47 @@ impl AppState {
 
     pub fn is_readiness_disabled(&self) -> bool {
         self.readiness_disabled.load(Ordering::Relaxed)
+    }
+}
+
+/// A counting semaphore that never queues: a request either gets a slot at
+/// once or is refused, so refused requests cost nothing while they wait.
+pub struct WaitSlots {
+    taken: AtomicUsize,
+    max: usize,
+}
+
+impl WaitSlots {
+    pub fn new(max: usize) -> Self {
+        Self {
+            taken: AtomicUsize::new(0),
+            max,
+        }
+    }
+
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// A slot, given back when the returned guard is dropped (also when the
+    /// request's future is dropped because its client went away).
+    pub fn try_take(&self) -> Option<WaitSlot<'_>> {
+        self.taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |taken| {
+                (taken < self.max).then_some(taken + 1)
+            })
+            .ok()
+            .map(|_| WaitSlot { slots: self })
+    }
+}
+
+pub struct WaitSlot<'a> {
+    slots: &'a WaitSlots,
+}
+
+impl Drop for WaitSlot<'_> {
+    fn drop(&mut self) {
+        self.slots.taken.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -99,9 +143,21 @@ mod tests {
 
     #[test]
     fn request_numbers_start_at_one_and_increase() {
-        let state = AppState::new(StaticFacts::gather());
+        let state = AppState::new(StaticFacts::gather(), 1);
         assert_eq!(state.count_request(), 1);
         assert_eq!(state.count_request(), 2);
         assert_eq!(state.requests_served(), 2);
+    }
+
+    #[test]
+    fn wait_slots_refuse_past_the_cap_and_come_back_when_dropped() {
+        let slots = WaitSlots::new(2);
+        let first = slots.try_take().expect("a first slot");
+        let second = slots.try_take().expect("a second slot");
+        assert!(slots.try_take().is_none());
+        drop(first);
+        let third = slots.try_take().expect("the first slot, given back");
+        drop((second, third));
+        assert!(slots.try_take().is_some());
     }
 }

@@ -61,7 +61,15 @@ let
       occurrences "error_page 502 = @again;" defaults.nginxConf == 1
       && occurrences "location @again [{]" defaults.nginxConf == 1;
     "when every replica is benched, nginx tries them all again rather than answer 502" =
-      occurrences "server app:8000 resolve backup max_fails=0;" defaults.nginxConf == 1;
+      occurrences "server app:8000 resolve backup max_fails=0 max_conns=256;" defaults.nginxConf == 1;
+    "one request makes at most nextUpstreamTries attempts: the first pass all but one, @again one" =
+      occurrences "proxy_next_upstream_tries 2;" defaults.nginxConf == 1
+      && occurrences "proxy_next_upstream off;" defaults.nginxConf == 1
+      && occurrences "proxy_next_upstream_tries 4;" (mkStack { nextUpstreamTries = 5; }).nginxConf == 1;
+    "nginx holds at most replicaConnections to a replica per entry, and delayedPerClient per client" =
+      occurrences "max_conns=256;" defaults.nginxConf == 2
+      && occurrences "max_conns=9;" (mkStack { replicaConnections = 9; }).nginxConf == 2
+      && occurrences "limit_conn delayed 7;" (mkStack { delayedPerClient = 7; }).nginxConf == 1;
     "the benchmark location is there only when asked for" =
       occurrences "/_bench/ceiling" defaults.nginxConf == 0
       && occurrences "/_bench/ceiling" (mkStack { benchmarkLocation = true; }).nginxConf == 1;

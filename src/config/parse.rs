@@ -5,8 +5,13 @@ use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+use super::tasks::{MAX_WORKERS, TaskLimit};
+
 pub const MAX_SHUTDOWN_TIMEOUT_SECS: u64 = 3600;
 pub const MAX_KEEP_ALIVE_SECS: u64 = 3600;
+/// At about 18 KiB each, 100,000 waiting requests would be some 1.8 GiB: a
+/// value above this is a typo, not a plan.
+pub const MAX_MAX_WAITING: usize = 100_000;
 
 pub fn parse_listen(value: &str) -> Result<SocketAddr, String> {
     value
@@ -15,13 +20,29 @@ pub fn parse_listen(value: &str) -> Result<SocketAddr, String> {
 }
 
 pub fn parse_workers(value: &str) -> Result<NonZeroUsize, String> {
-    value
-        .parse()
-        .map_err(|_| "a positive integer (number of worker threads)".to_owned())
+    match value.parse::<NonZeroUsize>() {
+        Ok(workers) if workers.get() <= MAX_WORKERS => Ok(workers),
+        _ => Err(format!(
+            "a whole number of worker threads from 1 to {MAX_WORKERS} (actix-server's bound)"
+        )),
+    }
 }
 
-pub fn default_workers() -> NonZeroUsize {
-    std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
+/// The available parallelism (std reads the cgroup CPU quota), within
+/// actix-server's bound and what `limit` leaves room for; at least one.
+pub fn default_workers(limit: Option<TaskLimit>) -> NonZeroUsize {
+    let parallelism = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let fits = limit.map_or(MAX_WORKERS, |limit| limit.max_workers());
+    NonZeroUsize::new(parallelism.min(MAX_WORKERS).min(fits)).unwrap_or(NonZeroUsize::MIN)
+}
+
+pub fn parse_max_waiting(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=MAX_MAX_WAITING).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "a whole number of requests from 1 to {MAX_MAX_WAITING}"
+        )),
+    }
 }
 
 pub fn parse_shutdown_timeout(value: &str) -> Result<Duration, String> {

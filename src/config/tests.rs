@@ -20,9 +20,10 @@ fn error_for(setting: Setting, value: &str) -> ConfigError {
 fn defaults_apply_when_nothing_is_set() {
     let s = settings_with(&[]).unwrap();
     assert_eq!(s.listen, "0.0.0.0:8000".parse().unwrap());
-    assert_eq!(s.workers, default_workers());
+    assert_eq!(s.workers, default_workers(None));
     assert_eq!(s.shutdown_timeout, Duration::from_secs(8));
     assert_eq!(s.keep_alive, Duration::from_secs(5));
+    assert_eq!(s.max_waiting, 1000);
     assert_eq!(s.log_filter, "info");
 }
 
@@ -64,7 +65,10 @@ fn meanings_are_one_line_and_state_the_parsers_bounds() {
 #[test]
 fn a_default_value_reads_as_code_and_a_computed_one_as_words() {
     assert_eq!(LISTEN.default.markdown(), "`0.0.0.0:8000`");
-    assert_eq!(WORKERS.default.markdown(), "available parallelism");
+    assert_eq!(
+        WORKERS.default.markdown(),
+        "available parallelism, within the CPU quota and pids limit"
+    );
 }
 
 #[test]
@@ -100,9 +104,45 @@ fn workers_accepts_a_positive_integer() {
 
 #[test]
 fn workers_rejects_zero_negative_and_words() {
-    for bad in ["0", "-1", "two", "1.5"] {
-        assert_eq!(error_for(WORKERS, bad).variable, WORKERS.variable);
+    for bad in ["0", "-1", "two", "1.5", "513"] {
+        let e = error_for(WORKERS, bad);
+        assert_eq!(e.variable, WORKERS.variable);
+        assert!(e.expected.contains("from 1 to 512"), "{e}");
     }
+    assert_eq!(
+        settings_with(&[(WORKERS.variable, "512")])
+            .unwrap()
+            .workers
+            .get(),
+        512
+    );
+}
+
+#[test]
+fn workers_must_fit_under_the_task_limit_and_the_default_does() {
+    let limit = Some(TaskLimit {
+        tasks: 10,
+        source: "the cgroup's pids.max",
+    });
+    let set = |value: &str| {
+        let value = value.to_owned();
+        Settings::from_lookup_within(
+            move |name| (name == WORKERS.variable).then(|| value.clone()),
+            limit,
+        )
+    };
+    assert_eq!(set("7").unwrap().workers.get(), 7);
+    let e = set("8").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid HOSTINFO_WORKERS=\"8\": expected at most 7 workers: the cgroup's pids.max is 10 tasks, and 3 are taken besides the workers"
+    );
+    let tight = Some(TaskLimit {
+        tasks: 4,
+        source: "RLIMIT_NPROC",
+    });
+    assert_eq!(default_workers(tight).get(), 1);
+    assert!(default_workers(limit).get() <= 7);
 }
 
 #[test]
@@ -156,7 +196,18 @@ fn error_message_names_variable_value_and_expectation() {
     let message = error_for(WORKERS, "many").to_string();
     assert_eq!(
         message,
-        "invalid HOSTINFO_WORKERS=\"many\": expected a positive integer (number of worker threads)"
+        "invalid HOSTINFO_WORKERS=\"many\": expected a whole number of worker threads from 1 to 512 (actix-server's bound)"
     );
     assert!(!message.contains('\n'));
+}
+
+#[test]
+fn max_waiting_accepts_1_to_its_bound_and_names_the_range_otherwise() {
+    let s = settings_with(&[(MAX_WAITING.variable, "1")]).unwrap();
+    assert_eq!(s.max_waiting, 1);
+    for bad in ["0", "-1", "100001", "many", "1.5"] {
+        let e = error_for(MAX_WAITING, bad);
+        assert_eq!(e.variable, "HOSTINFO_MAX_WAITING");
+        assert_eq!(e.expected, "a whole number of requests from 1 to 100000");
+    }
 }

@@ -12,12 +12,17 @@ use jiff::SignedDuration;
 use serde::Deserialize;
 
 use super::errors::ApiError;
+use crate::metrics::Unanswered;
 use crate::state::AppState;
 pub use view::host_json;
 
 /// The longest `?wait=` accepted: enough to trip any sensible proxy timeout,
 /// short enough that a replica cannot be tied up for long.
 pub const MAX_WAIT: Duration = Duration::from_secs(10);
+
+/// What a refused waiter is told to wait before trying again: the slots of
+/// typical `?wait=` values (a few seconds) turn over within it.
+const RETRY_AFTER_SECONDS: u32 = 1;
 
 #[derive(Deserialize)]
 struct InfoQuery {
@@ -37,8 +42,19 @@ pub async fn info(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     );
     // As whoami and podinfo do: the wait first, then the outcome, so a
     // failure can also be a slow one.
-    if let Some(delay) = delay {
+    if let Some(delay) = delay.filter(|delay| !delay.is_zero()) {
+        let Some(_slot) = state.waiting.try_take() else {
+            return Err(ApiError::unavailable(
+                format!(
+                    "{} requests are already waiting; try again later",
+                    state.waiting.max()
+                ),
+                RETRY_AFTER_SECONDS,
+            ));
+        };
+        let unanswered = Unanswered::new(&state.metrics, "/info");
         actix_rt::time::sleep(delay).await;
+        unanswered.answered();
     }
     if let Some(probability) = fail
         && fastrand::f64() < probability

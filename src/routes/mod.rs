@@ -13,6 +13,7 @@ mod status;
 
 pub use errors::{ApiError, ensure_json_error, not_found};
 pub use info::{host_json, parse_fail, parse_wait};
+pub use ready::SWITCH_HEADER;
 
 use actix_web::{FromRequest, Handler, Resource, Responder, web};
 

@@ -4,11 +4,22 @@
 //! The switches change only what `/ready` answers: the process keeps
 //! serving every other route. Whoever reads `/ready` (a Kubernetes
 //! readinessProbe) takes the replica out of rotation; nginx never reads it.
+//!
+//! A switch needs the header [`SWITCH_HEADER`]`: 1`. A web page can make a
+//! browser POST text/plain cross-site with no preflight (a `no-cors`
+//! fetch to a port-forwarded pod), but not with a custom header: that takes
+//! a CORS preflight, which this server never grants (OPTIONS is a 405).
+//! Bodies are refused before routing (`limits::refuse_body`).
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
+use super::errors::ApiError;
 use crate::state::AppState;
+
+/// The header, with the value `1`, that a readiness switch requires.
+pub const SWITCH_HEADER: &str = "X-Hostinfo-Switch";
 
 /// Readiness: 503 as soon as shutdown begins, so that whatever routes
 /// traffic here stops sending new requests while in-flight ones finish, and
@@ -26,15 +37,41 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `POST /ready/disable`: 202, as podinfo answers; `/ready` turns 503.
-pub async fn disable(state: web::Data<AppState>) -> HttpResponse {
+pub async fn disable(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Some(refused) = refuse_without_switch_header(&req) {
+        return refused;
+    }
     state.set_readiness_disabled(true);
     accepted(r#"{"readiness":"disabled"}"#)
 }
 
 /// `POST /ready/enable`: 202; `/ready` is 200 again (unless shutting down).
-pub async fn enable(state: web::Data<AppState>) -> HttpResponse {
+pub async fn enable(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Some(refused) = refuse_without_switch_header(&req) {
+        return refused;
+    }
     state.set_readiness_disabled(false);
     accepted(r#"{"readiness":"enabled"}"#)
+}
+
+/// A 403 unless the request carries [`SWITCH_HEADER`]`: 1`.
+fn refuse_without_switch_header(req: &HttpRequest) -> Option<HttpResponse> {
+    if req
+        .headers()
+        .get(SWITCH_HEADER)
+        .is_some_and(|value| value == "1")
+    {
+        return None;
+    }
+    Some(ApiError::new(
+        StatusCode::FORBIDDEN,
+        format!(
+            "{} {} switches readiness only with the header {SWITCH_HEADER}: 1, which a web page cannot send cross-site",
+            req.method(),
+            req.path()
+        ),
+    )
+    .error_response())
 }
 
 fn unavailable(body: &'static str) -> HttpResponse {

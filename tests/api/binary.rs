@@ -128,3 +128,78 @@ fn healthcheck_with_invalid_listen_exits_two() {
             .contains("HOSTINFO_LISTEN")
     );
 }
+
+/// Runs the server and returns its exit code and stderr, killing it (code
+/// `None`) if it is still serving after 5 s.
+fn serve_briefly(mut command: std::process::Command) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut child = command
+        .env("HOSTINFO_LISTEN", "127.0.0.1:0")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (code, stderr)
+}
+
+#[test]
+fn workers_above_512_exit_two_naming_the_variable_and_the_bound() {
+    let mut command = hostinfo_command();
+    command.env("HOSTINFO_WORKERS", "513");
+    let (code, stderr) = serve_briefly(command);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("HOSTINFO_WORKERS") && stderr.contains("512"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn workers_above_the_process_limit_exit_two_naming_the_variable_and_the_limit() {
+    use std::os::unix::process::CommandExt;
+    let mut command = hostinfo_command();
+    command.env("HOSTINFO_WORKERS", "40");
+    // SAFETY: setrlimit(2) between fork and exec touches no memory of ours.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 16,
+                rlim_max: 16,
+            };
+            if libc::setrlimit(libc::RLIMIT_NPROC, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let (code, stderr) = serve_briefly(command);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("HOSTINFO_WORKERS")
+            && stderr.contains("16")
+            && stderr.contains("RLIMIT_NPROC"),
+        "{stderr}"
+    );
+}

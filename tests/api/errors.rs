@@ -64,3 +64,28 @@ async fn oversized_headers_get_a_json_431() {
     let message = assert_json_error(response, 431).await;
     assert!(message.contains("at most"), "{message}");
 }
+
+#[tokio::test]
+async fn every_response_forbids_content_sniffing() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/info",
+        "/health",
+        "/ready",
+        "/metrics",
+        "/openapi.json",
+        "/status/204",
+    ] {
+        let response = app.get(path).await;
+        assert!(response.status().is_success(), "{path}");
+        assert_eq!(
+            response
+                .headers()
+                .get("x-content-type-options")
+                .map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..]),
+            "{path}"
+        );
+    }
+}

@@ -79,6 +79,14 @@ pub async fn assert_json_error(response: reqwest::Response, status: u16) -> Stri
         "application/json",
         "error bodies are JSON"
     );
+    assert_eq!(
+        response
+            .headers()
+            .get("x-content-type-options")
+            .map(|v| v.as_bytes()),
+        Some(&b"nosniff"[..]),
+        "error bodies are never sniffed"
+    );
     let body: serde_json::Value = response.json().await.expect("error body is JSON");
     assert_eq!(body["error"]["status"], status);
     let message = body["error"]["message"]
@@ -131,14 +139,8 @@ pub fn read_status(stream: &mut TcpStream) -> RawOutcome {
 
 pub fn hostinfo_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hostinfo"));
-    for var in [
-        "HOSTINFO_LISTEN",
-        "HOSTINFO_WORKERS",
-        "HOSTINFO_SHUTDOWN_TIMEOUT",
-        "HOSTINFO_KEEP_ALIVE",
-        "RUST_LOG",
-    ] {
-        command.env_remove(var);
+    for setting in hostinfo::config::SETTINGS {
+        command.env_remove(setting.variable);
     }
     command
 }
@@ -147,6 +149,8 @@ pub fn hostinfo_command() -> Command {
 pub struct RunningBinary {
     pub child: Child,
     pub address: SocketAddr,
+    /// Every line the process has written to stderr so far.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl RunningBinary {
@@ -162,10 +166,13 @@ impl RunningBinary {
             .expect("spawn hostinfo");
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = log.clone();
         // Keeps draining stderr so the child never blocks on a full pipe.
         std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                kept.lock().unwrap().push(line.clone());
                 if let Some(rest) = line.split("listening on http://").nth(1)
                     && let Some(tx) = tx.take()
                 {
@@ -177,7 +184,30 @@ impl RunningBinary {
         let address = rx
             .recv_timeout(Duration::from_secs(10))
             .expect("binary never logged its address");
-        Self { child, address }
+        Self {
+            child,
+            address,
+            log,
+        }
+    }
+
+    /// Waits up to `limit` for a log line containing `needle`.
+    pub fn log_line(&self, needle: &str, limit: Duration) -> Option<String> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            let found = self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|line| line.contains(needle))
+                .cloned();
+            if found.is_some() {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     pub fn signal(&self, signal: i32) {

@@ -6,6 +6,8 @@ mod errors;
 mod helpers;
 mod info;
 mod keep_alive;
+mod logging;
 mod probes;
 mod shutdown;
 mod tools;
+mod wait;

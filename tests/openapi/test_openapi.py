@@ -56,6 +56,9 @@ def test_the_document_is_valid_openapi_3_1(document):
     assert document["openapi"].startswith("3.1")
 
 
+# What the readiness switches require (src/routes/ready.rs).
+SWITCH = {"X-Hostinfo-Switch": "1"}
+
 # Every route, each answer it can give that a test can provoke.
 EXCHANGES = [
     ("GET", "/", 200),
@@ -67,9 +70,10 @@ EXCHANGES = [
     ("POST", "/info", 405),
     ("GET", "/health", 200),
     ("GET", "/ready", 200),
-    ("POST", "/ready/disable", 202),
+    ("POST", "/ready/disable", 403),
+    ("POST", "/ready/disable", 202, SWITCH),
     ("GET", "/ready", 503),
-    ("POST", "/ready/enable", 202),
+    ("POST", "/ready/enable", 202, SWITCH),
     ("GET", "/ready/enable", 405),
     ("GET", "/metrics", 200),
     ("GET", "/status/200", 200),
@@ -87,8 +91,9 @@ def test_every_answer_of_every_route_matches_the_document(base_url, document):
     openapi = OpenAPI.from_dict(document)
     documented = {path for path in document["paths"]}
     exercised = set()
-    for method, path, status in EXCHANGES:  # in order: the readiness cases depend on it
-        response = requests.request(method, base_url + path, timeout=5, allow_redirects=False)
+    for method, path, status, *headers in EXCHANGES:  # in order: the readiness cases depend on it
+        response = requests.request(method, base_url + path, headers=dict(*headers), timeout=5,
+                                    allow_redirects=False)
         assert response.status_code == status, f"{method} {path}: {response.text}"
         if status in (404, 405):  # no operation to match: the document's Error shape
             jsonschema.validate(response.json(), document["components"]["schemas"]["Error"])

@@ -7,6 +7,7 @@ file is checked against the Compose Specification and by Compose v2 (`docker com
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -100,6 +101,10 @@ def test_image_settings_read_as_json_name_the_crate_version():
         ("{ replicas = 65; }", ["option 'replicas' is 65", "'maxReplicas' (64)", "zone"]),
         ("{ replicas = 30; maxReplicas = 20; }", ["option 'replicas' is 30", "'maxReplicas' (20)"]),
         ("{ maxReplicas = 0; }", ["'maxReplicas'", "got 0"]),
+        ("{ appWorkers = 513; appPids = 1024; }", ["'appWorkers'", "got 513", "at most 512"]),
+        ("{ appWorkers = 62; }", ["'appWorkers'", "got 62", "at most 61", "appPids = 64"]),
+        ("{ appWorkers = 100; appPids = 100; }", ["'appWorkers'", "got 100", "at most 97"]),
+        ("{ nextUpstreamTries = 1; }", ["'nextUpstreamTries'", "got 1", ">= 2"]),
     ],
 )
 def test_a_bad_option_fails_with_a_message_naming_it_and_its_value(options, named):
@@ -135,13 +140,26 @@ def test_an_unknown_target_is_named():
 @pytest.mark.parametrize("target", ["compose", "swarm", "kubernetes"])
 def test_a_replica_count_above_the_bound_is_refused_on_every_target(target):
     """`just up 65`, `just scale 65`, `just swarm-up 65` all render first."""
-    first_line = first_error_line("nix/render.nix", "--argstr", "target", target,
+    first_line = failure("nix/render.nix", "--argstr", "target", target,
                                   "--argstr", "replicas", "65")
     assert "option 'replicas' is 65, above option 'maxReplicas' (64)" in first_line
 
 
 def test_swarm_refuses_a_bound_its_overlay_network_cannot_address():
-    first_line = first_error_line("nix/render.nix", "--argstr", "target", "swarm",
+    first_line = failure("nix/render.nix", "--argstr", "target", "swarm",
                                   "--arg", "options", "{ maxReplicas = 300; }")
     assert first_line.startswith("error: hostinfo swarm: option 'maxReplicas' is 300, above 240")
     assert "/24" in first_line
+
+
+def test_the_worker_bound_is_the_one_the_service_enforces():
+    """nix/stack.nix refuses appWorkers the replica would refuse at start
+    (src/config/tasks.rs): the same 512, the same tasks besides workers."""
+    tasks = (ROOT / "src" / "config" / "tasks.rs").read_text()
+    constant = {name: int(value) for name, value in
+                re.findall(r"pub const (\w+): usize = (\d+);", tasks)}
+    stack = (ROOT / "nix" / "stack.nix").read_text()
+    assert f"maxWorkers = {constant['MAX_WORKERS']};" in stack
+    reserved = constant["THREADS_BESIDES_WORKERS"] + constant["HEALTHCHECK_TASKS"]
+    assert f"threadsBesideWorkers = {reserved};" in stack
+    assert constant["THREADS_PER_WORKER"] == 1

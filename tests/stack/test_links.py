@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from markdown_it import MarkdownIt
 
-from nixeval import ROOT
+from stacktool import ROOT
 
 PARSER = MarkdownIt("commonmark").enable("table")
 

@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from nixeval import ROOT
+from stacktool import ROOT
 
 
 def setup(tmp_path, mode: str, *tools: str, user: int | None = None) -> subprocess.CompletedProcess:
