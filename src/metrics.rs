@@ -144,10 +144,12 @@ pub async fn track(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    if let Some(state) = &state {
+    let in_flight = state.as_ref().map(|state| {
         state.count_request();
-    }
+        state.enter()
+    });
     let result = next.call(req).await;
+    drop(in_flight);
     if let Some(state) = &state {
         let elapsed = started.elapsed().as_secs_f64();
         match &result {

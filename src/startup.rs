@@ -3,6 +3,9 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use actix_rt::signal::unix::{Signal, SignalKind, signal};
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header::X_CONTENT_TYPE_OPTIONS;
@@ -17,6 +20,10 @@ use crate::routes;
 use crate::state::AppState;
 use crate::telemetry::access_log;
 
+/// How long after the drain's deadline actix-server stops by itself, should
+/// the process not have exited at the deadline already.
+const DEADLINE_BACKSTOP_SECS: u64 = 1;
+
 pub struct Application {
     server: Server,
     local_addr: SocketAddr,
@@ -24,28 +31,23 @@ pub struct Application {
 }
 
 /// Drives a graceful shutdown. actix-http itself closes idle keep-alive
-/// connections and lets in-flight requests finish (up to the shutdown
-/// timeout) once the server is stopped gracefully.
+/// connections and lets in-flight requests finish once the server is
+/// stopped gracefully.
 #[derive(Clone)]
 pub struct Shutdown {
     state: web::Data<AppState>,
     server: ServerHandle,
+    timeout: Duration,
 }
 
 impl Shutdown {
-    /// Readiness turns 503, then the server stops accepting and drains.
-    pub async fn begin(&self) {
-        self.mark_not_ready();
-        self.stop().await;
-    }
-
-    pub fn mark_not_ready(&self) {
-        self.state.begin_shutdown();
-    }
-
     /// Stops accepting, waits for in-flight requests, closes idle ones.
     pub async fn stop(&self) {
         self.server.stop(true).await;
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.state.in_flight()
     }
 }
 
@@ -72,7 +74,9 @@ impl Application {
                 .default_service(web::to(routes::not_found))
         })
         .workers(settings.workers.get())
-        .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        // The drain's deadline is enforced in `shutdown_on_signal`, which
+        // counts what it cuts off; actix-server's own is a backstop after it.
+        .shutdown_timeout(settings.shutdown_timeout.as_secs() + DEADLINE_BACKSTOP_SECS)
         .keep_alive(settings.keep_alive)
         .client_request_timeout(settings.client_request_timeout)
         // A client that closes its side is gone: actix-http then drops the
@@ -89,6 +93,7 @@ impl Application {
         let shutdown = Shutdown {
             state,
             server: server.handle(),
+            timeout: settings.shutdown_timeout,
         };
         Ok(Self {
             server,
@@ -111,32 +116,87 @@ impl Application {
     }
 }
 
-/// Installs SIGTERM and SIGINT handlers at once (so no signal can arrive
-/// between "listening" and the handlers existing) and returns the future that
-/// shuts down gracefully on the first of them.
+/// Exit status when requests were cut off: by the drain's deadline, or by a
+/// second signal.
+pub const EXIT_CUT_OFF: i32 = 1;
+
+/// Installs every handler at once (so no signal can arrive between
+/// "listening" and the handlers existing) and returns the future that acts
+/// on them, as nginx and most servers do:
+/// - SIGTERM, SIGINT and SIGQUIT stop accepting and drain;
+/// - any of them again exits at once, with [`EXIT_CUT_OFF`];
+/// - so does the drain's deadline, if requests are still in flight then;
+/// - SIGHUP, SIGUSR1 and SIGUSR2, which would kill by default, are logged and
+///   ignored: there is no configuration to reload and no log to reopen.
+///
+/// Either exit logs how many requests it cut off.
 pub fn shutdown_on_signal(shutdown: Shutdown) -> io::Result<impl Future<Output = ()>> {
-    use actix_rt::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut signals = [
+        ("SIGTERM", signal(SignalKind::terminate())?),
+        ("SIGINT", signal(SignalKind::interrupt())?),
+        ("SIGQUIT", signal(SignalKind::quit())?),
+        ("SIGHUP", signal(SignalKind::hangup())?),
+        ("SIGUSR1", signal(SignalKind::user_defined1())?),
+        ("SIGUSR2", signal(SignalKind::user_defined2())?),
+    ];
     Ok(async move {
-        let name = first_signal(&mut terminate, &mut interrupt).await;
-        log::info!("{name} received: readiness now 503, draining in-flight requests");
-        shutdown.begin().await;
+        let first = next_stop_signal(&mut signals).await;
+        log::info!(
+            "{first} received: no new connections; draining in-flight requests for up to {} s",
+            shutdown.timeout.as_secs()
+        );
+        actix_rt::spawn({
+            let shutdown = shutdown.clone();
+            async move { shutdown.stop().await }
+        });
+        let mut second = std::pin::pin!(next_stop_signal(&mut signals));
+        let mut deadline = std::pin::pin!(actix_rt::time::sleep(shutdown.timeout));
+        let why = std::future::poll_fn(|cx| {
+            if let std::task::Poll::Ready(name) = second.as_mut().poll(cx) {
+                return std::task::Poll::Ready(format!("{name} received again while draining"));
+            }
+            if deadline.as_mut().poll(cx).is_ready() && shutdown.in_flight() > 0 {
+                return std::task::Poll::Ready(format!(
+                    "the drain's deadline ({} s) passed",
+                    shutdown.timeout.as_secs()
+                ));
+            }
+            std::task::Poll::Pending
+        })
+        .await;
+        log::error!(
+            "{why}: exiting at once, {} cut off",
+            requests(shutdown.in_flight())
+        );
+        std::process::exit(EXIT_CUT_OFF);
     })
 }
 
-async fn first_signal(
-    terminate: &mut actix_rt::signal::unix::Signal,
-    interrupt: &mut actix_rt::signal::unix::Signal,
-) -> &'static str {
-    std::future::poll_fn(|cx| {
-        if terminate.poll_recv(cx).is_ready() {
-            return std::task::Poll::Ready("SIGTERM");
+/// "1 request", "2 requests".
+pub fn requests(count: usize) -> String {
+    match count {
+        1 => "1 request".to_owned(),
+        n => format!("{n} requests"),
+    }
+}
+
+const STOP_SIGNALS: [&str; 3] = ["SIGTERM", "SIGINT", "SIGQUIT"];
+
+/// The name of the next signal that stops the server; any other is logged.
+async fn next_stop_signal(signals: &mut [(&'static str, Signal)]) -> &'static str {
+    loop {
+        let name = std::future::poll_fn(|cx| {
+            for (name, signal) in signals.iter_mut() {
+                if signal.poll_recv(cx).is_ready() {
+                    return std::task::Poll::Ready(*name);
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await;
+        if STOP_SIGNALS.contains(&name) {
+            return name;
         }
-        if interrupt.poll_recv(cx).is_ready() {
-            return std::task::Poll::Ready("SIGINT");
-        }
-        std::task::Poll::Pending
-    })
-    .await
+        log::warn!("{name} received: ignored (hostinfo has nothing to reload or reopen)");
+    }
 }

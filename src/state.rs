@@ -1,5 +1,5 @@
 //! What every worker shares: host facts, process facts, counters and the
-//! shutdown flag.
+//! readiness switch.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -15,7 +15,8 @@ pub struct AppState {
     /// Requests delayed by `?wait=` right now, and how many may be.
     pub waiting: WaitSlots,
     requests_served: AtomicU64,
-    shutting_down: AtomicBool,
+    /// Requests between their head and their answer, right now.
+    in_flight: AtomicUsize,
     /// Set by POST /ready/disable: not ready, while serving as usual.
     readiness_disabled: AtomicBool,
 }
@@ -29,7 +30,7 @@ impl AppState {
             waiting: WaitSlots::new(max_waiting),
             process,
             requests_served: AtomicU64::new(0),
-            shutting_down: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
             readiness_disabled: AtomicBool::new(false),
         }
     }
@@ -43,12 +44,14 @@ impl AppState {
         self.requests_served.load(Ordering::Relaxed)
     }
 
-    pub fn begin_shutdown(&self) {
-        self.shutting_down.store(true, Ordering::Relaxed);
+    /// Counts a request as in flight until the returned guard is dropped.
+    pub fn enter(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight { state: self }
     }
 
-    pub fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::Relaxed)
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
     }
 
     pub fn set_readiness_disabled(&self, disabled: bool) {
@@ -57,6 +60,16 @@ impl AppState {
 
     pub fn is_readiness_disabled(&self) -> bool {
         self.readiness_disabled.load(Ordering::Relaxed)
+    }
+}
+
+pub struct InFlight<'a> {
+    state: &'a AppState,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.state.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

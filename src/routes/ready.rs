@@ -21,13 +21,11 @@ use crate::state::AppState;
 /// The header, with the value `1`, that a readiness switch requires.
 pub const SWITCH_HEADER: &str = "X-Hostinfo-Switch";
 
-/// Readiness: 503 as soon as shutdown begins, so that whatever routes
-/// traffic here stops sending new requests while in-flight ones finish, and
-/// 503 while readiness is switched off.
+/// Readiness: 503 while switched off. Shutdown has no state of its own
+/// here: the listener closes at the first signal, so no new request could
+/// ever see one (docs/hostile-clients.md, item 11).
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    if state.is_shutting_down() {
-        unavailable(r#"{"status":"shutting_down"}"#)
-    } else if state.is_readiness_disabled() {
+    if state.is_readiness_disabled() {
         unavailable(r#"{"status":"disabled"}"#)
     } else {
         HttpResponse::Ok()
@@ -45,7 +43,7 @@ pub async fn disable(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     accepted(r#"{"readiness":"disabled"}"#)
 }
 
-/// `POST /ready/enable`: 202; `/ready` is 200 again (unless shutting down).
+/// `POST /ready/enable`: 202; `/ready` is 200 again.
 pub async fn enable(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if let Some(refused) = refuse_without_switch_header(&req) {
         return refused;

@@ -155,11 +155,17 @@ pub struct RunningBinary {
 
 impl RunningBinary {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// As [`RunningBinary::start`], with `env` set on top of the defaults.
+    pub fn start_with(env: &[(&str, &str)]) -> Self {
         let mut child = hostinfo_command()
             .env("HOSTINFO_LISTEN", "127.0.0.1:0")
             .env("HOSTINFO_WORKERS", "1")
             .env("HOSTINFO_SHUTDOWN_TIMEOUT", "5")
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
