@@ -10,8 +10,8 @@
 # environment variable or is ignored rather than failing.
 # `nix flake check` builds for real.
 {
-  # A real nginx 1.30 release (nginx/nginx, tag release-1.30.3, 2026-06-17).
-  nginxVersion ? "1.30.3",
+  # A real nginx 1.30 release at the floor nix/images.nix asserts (lb.minimumNginx).
+  nginxVersion ? "1.30.6",
   # The rustc the stand-in nixpkgs gives; the package asserts Cargo.toml's rust-version against it.
   rustcVersion ? "1.94.1",
 }:

@@ -21,7 +21,7 @@ DARWIN = ["x86_64-darwin", "aarch64-darwin"]
 
 @pytest.fixture(scope="module")
 def flake():
-    return evaluated("tests/stack/flake-wiring.nix", "--argstr", "nginxVersion", "1.30.3")
+    return evaluated("tests/stack/flake-wiring.nix", "--argstr", "nginxVersion", "1.30.6")
 
 
 def test_every_output_is_wired_with_the_arguments_its_file_asks_for(flake):
@@ -167,7 +167,7 @@ def mutated_flake(tmp_path, path: str, old: str, new: str):
     text = file.read_text()
     assert old in text, f"{path} no longer holds {old!r}: update this test"
     file.write_text(text.replace(old, new, 1))
-    return nix_eval(str(copy / "tests/stack/flake-wiring.nix"), "--argstr", "nginxVersion", "1.30.3")
+    return nix_eval(str(copy / "tests/stack/flake-wiring.nix"), "--argstr", "nginxVersion", "1.30.6")
 
 
 @pytest.mark.parametrize(("path", "old", "new", "words"), [
