@@ -234,7 +234,8 @@ keygen:
     [ ! -e .stack/cosign.key ] || { echo "error: .stack/cosign.key exists: remove it (and .stack/cosign.pub) to make a new pair" >&2; exit 1; }
     mkdir -p .stack
     # An unset password would make cosign prompt: empty is the trial pair's.
-    (cd .stack && COSIGN_PASSWORD="${COSIGN_PASSWORD-}" cosign generate-key-pair </dev/null >/dev/null)
+    log=$(cd .stack && COSIGN_PASSWORD="${COSIGN_PASSWORD-}" cosign generate-key-pair </dev/null 2>&1) \
+      || { echo "$log" >&2; echo "error: cosign generate-key-pair failed" >&2; exit 1; }
     echo "made .stack/cosign.key and .stack/cosign.pub (git-ignored): just push signs with the one, just up verifies with the other"
 
 # Print a sigstore policy-controller ClusterImagePolicy: the cluster runs the images from `registry` only if signed by the public key
