@@ -175,8 +175,11 @@ def test_another_image_under_the_name_is_refused_even_with_a_copied_signature(pu
 
 
 def test_a_signature_by_another_key_is_refused(pushed):
-    # The impostor the last test recorded, now signed, but not with the project's key.
-    reference = f"{pushed['prefixed']}/hostinfo@{digests(pushed)['hostinfo']}"
+    # The impostor the last test recorded, without the copied signature, now
+    # signed, but not with the project's key.
+    digest = digests(pushed)["hostinfo"]
+    reference = f"{pushed['prefixed']}/hostinfo@{digest}"
+    remove_signatures(pushed["address"], "signed/hostinfo", digest)
     private, _ = key_pair(pushed["tmp"] / "other", "other-password")
     signed = cosign("sign", "--key", "env://COSIGN_KEY", "--use-signing-config=false",
                     "--tlog-upload=false", "--yes", reference,
@@ -194,12 +197,7 @@ def test_a_removed_signature_is_refused_and_the_skip_flag_warns(pushed, capsys):
     pushed["digests_file"].write_text(json.dumps(recorded))
     digest = recorded["digests"]["hostinfo-nginx"]
     reference = f"{prefixed}/hostinfo-nginx@{digest}"
-    # cosign keeps the signature and the attestations under this tag (the OCI
-    # referrers tag schema, for registries without the referrers API).
-    signatures = manifest_digest_of(address, "signed/hostinfo-nginx", digest.replace(":", "-"))
-    status, _, _ = request(f"http://{address}/v2/signed/hostinfo-nginx/manifests/{signatures}",
-                           "DELETE", timeout=5)
-    assert status == 202, status
+    remove_signatures(address, "signed/hostinfo-nginx", digest)
     line = refused(pushed, reference)
     print(f"removed signature: {line}")
 
@@ -211,6 +209,16 @@ def test_a_removed_signature_is_refused_and_the_skip_flag_warns(pushed, capsys):
     assert skipped.returncode == 0, skipped.stderr
     assert skipped.stderr.startswith("warning: HOSTINFO_SKIP_VERIFY=1: deploying 2 images without "
                                      "checking their signatures"), skipped.stderr
+
+
+def remove_signatures(address: str, repository: str, digest: str) -> None:
+    """Delete what cosign attached to an image: it keeps the signatures and
+    attestations under this tag (the OCI referrers tag schema, for registries
+    without the referrers API)."""
+    signatures = manifest_digest_of(address, repository, digest.replace(":", "-"))
+    status, _, _ = request(f"http://{address}/v2/{repository}/manifests/{signatures}",
+                           "DELETE", timeout=5)
+    assert status == 202, status
 
 
 def manifest_digest_of(address: str, repository: str, tag: str) -> str:
