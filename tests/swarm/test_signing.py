@@ -90,6 +90,12 @@ def test_the_pushed_images_verify_and_deploy_checks_them(pushed):
                       "--insecure-ignore-tlog=true", reference).returncode == 0
         signatures = manifest_digest_of(pushed["address"], f"signed/{name}", digest.replace(":", "-"))
         print(f"signed: {reference}: signature and attestations {signatures}")
+        with urllib.request.urlopen(urllib.request.Request(
+                f"http://{pushed['address']}/v2/signed/{name}/manifests/{signatures}",
+                headers={"Accept": COSIGN_INDEX}), timeout=5) as got:
+            for entry in json.loads(got.read())["manifests"]:
+                print(f"  {entry['digest']} {entry.get('artifactType')} "
+                      f"{entry.get('annotations', {}).get('dev.sigstore.bundle.predicateType', '')}")
     # What `just up` checks before it starts anything, without starting it.
     env = pushed["env"]
     assert recipes.just("render", "2", env=env).returncode == 0
