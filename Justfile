@@ -31,7 +31,7 @@ default:
     @just --list --unsorted
 
 # Build nginx and N replicas, start them, wait until nginx routes to every one, print the URL
-up replicas="5": _images-ready preflight (render replicas) image
+up replicas="5": _images-ready preflight (render replicas) (_verify stack_dir) image
     {{ compose }} up -d --remove-orphans
     {{ stack }} wait {{ replicas }}
 
@@ -78,6 +78,13 @@ _render target replicas dir:
     for file in $(jq -r 'keys[]' <<<"$rendered"); do
       jq -j --arg file "$file" '.[$file]' <<<"$rendered" > "{{ dir }}/$file"
     done
+
+# With `registry`, each image the rendered stack pulls must carry a signature by
+# the public key (HOSTINFO_VERIFY_KEY, cosign.pub or .stack/cosign.pub), checked
+# before anything starts; HOSTINFO_SKIP_VERIFY=1 skips it, with a warning.
+[private]
+_verify dir:
+    @python3 scripts/stack.py verify-images {{ dir }}/compose.yaml
 
 # Build the service and nginx images and load them into Docker
 image: _images-ready
@@ -203,7 +210,7 @@ swarm_dir := ".stack" / swarm_stack
 swarm := "python3 scripts/stack.py --project " + swarm_stack + " --port " + port
 
 # Deploy nginx and N replicas as a swarm stack (a one-node swarm if none), wait until nginx routes to every one, print the URL
-swarm-up replicas="5": _swarm-preflight (_render "swarm" replicas swarm_dir) _swarm-images
+swarm-up replicas="5": _swarm-preflight (_render "swarm" replicas swarm_dir) (_verify swarm_dir) _swarm-images
     {{ swarm }} swarm-join
     {{ swarm }} swarm-deploy {{ swarm_dir }}/compose.yaml {{ replicas }}
 
@@ -222,7 +229,23 @@ _swarm-preflight:
 _swarm-images:
     if [ "$({{ swarm }} resolve-image {{ swarm_dir }}/compose.yaml)" = never ]; then just image; fi
 
-# Push both images to REGISTRY (host[:port][/path]), print their digests, write them to .stack/digests.json
+# Make a cosign key pair to try signing: .stack/cosign.key (password COSIGN_PASSWORD, empty if unset) and .stack/cosign.pub
+keygen:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v cosign >/dev/null || { echo "error: cosign is missing: scripts/install-cosign installs it" >&2; exit 1; }
+    [ ! -e .stack/cosign.key ] || { echo "error: .stack/cosign.key exists: remove it (and .stack/cosign.pub) to make a new pair" >&2; exit 1; }
+    mkdir -p .stack
+    # An unset password would make cosign prompt: empty is the trial pair's.
+    log=$(cd .stack && COSIGN_PASSWORD="${COSIGN_PASSWORD-}" cosign generate-key-pair </dev/null 2>&1) \
+      || { echo "$log" >&2; echo "error: cosign generate-key-pair failed" >&2; exit 1; }
+    echo "made .stack/cosign.key and .stack/cosign.pub (git-ignored): just push signs with the one, just up verifies with the other"
+
+# Print a sigstore policy-controller ClusterImagePolicy: the cluster runs the images from `registry` only if signed by the public key
+k8s-policy:
+    @python3 scripts/stack.py k8s-policy {{ quote(options) }}
+
+# Push both images to REGISTRY (host[:port][/path]), sign and attest them (SBOM, provenance), write their digests to .stack/digests.json
 push registry: _images-ready
     #!/usr/bin/env bash
     set -euo pipefail

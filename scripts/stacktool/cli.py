@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pathlib
 import sys
 import time
 
-from stacktool import docker, ports, preflight, smoke, swarm, table
+from stacktool import docker, ports, preflight, sign, smoke, swarm, table
 from stacktool.names import DEFAULTS, NAMES
 
 
@@ -42,6 +43,10 @@ def parser() -> argparse.ArgumentParser:
             ("--timeout", float, None))
     command("resolve-image", "always or never: how to deploy this stack file",
             ("compose_file", pathlib.Path, None))
+    command("verify-images", "check that every image the stack file pulls from a registry is signed",
+            ("compose_file", pathlib.Path, None))
+    command("k8s-policy", "print a policy-controller ClusterImagePolicy for the stack options",
+            ("options", str, None))
     command("deploy-flags", "docker stack deploy's flags for this stack file",
             ("compose_file", pathlib.Path, None))
     command("swarm-remove", "remove the stack and wait until nothing of it is left")
@@ -85,6 +90,10 @@ def main(argv: list[str] | None = None) -> None:
         table.print_table(project, find=docker.tasks)
     elif args.command == "resolve-image":
         print(swarm.resolve_image(args.compose_file))
+    elif args.command == "verify-images":
+        sign.verify_stack(args.compose_file)
+    elif args.command == "k8s-policy":
+        print(json.dumps(sign.k8s_policy(args.options), indent=2))
     elif args.command == "deploy-flags":
         print(" ".join(swarm.deploy_flags(args.compose_file)))
     elif args.command == "swarm-remove":

@@ -9,6 +9,7 @@ left the engine as it was found.
 from __future__ import annotations
 
 import os
+import pathlib
 import subprocess
 
 import pytest
@@ -41,6 +42,32 @@ class SwarmStack(RunningStack):
 
     def service(self, name: str) -> dict:
         return docker_inspect(f"{self.name}_{name}")
+
+
+def key_pair(directory: pathlib.Path, password: str) -> tuple[str, pathlib.Path]:
+    """A new cosign key pair in DIRECTORY: the private key's PEM, the public key's file."""
+    directory.mkdir(parents=True)
+    subprocess.run(["cosign", "generate-key-pair"], cwd=directory, stdin=subprocess.DEVNULL,
+                   env={**os.environ, "COSIGN_PASSWORD": password}, capture_output=True, check=True)
+    return (directory / "cosign.key").read_text(), directory / "cosign.pub"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_key(tmp_path_factory):
+    """`just push` signs, and a deploy from a registry verifies: one pair for the
+    session, passed as a user would in CI (COSIGN_KEY, COSIGN_PASSWORD), never a file
+    in the checkout."""
+    private, public = key_pair(tmp_path_factory.mktemp("cosign") / "session", "session-password")
+    given = {"COSIGN_KEY": private, "COSIGN_PASSWORD": "session-password",
+             "HOSTINFO_VERIFY_KEY": str(public)}
+    saved = {name: os.environ.get(name) for name in given}
+    os.environ.update(given)
+    yield public
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

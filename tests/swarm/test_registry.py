@@ -47,7 +47,9 @@ def registry(readonly: bool = False):
     (data / "config.yml").write_text(
         "version: 0.1\n"
         "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {data / 'storage'}\n{maintenance}"
+        f"storage:\n  filesystem:\n    rootdirectory: {data / 'storage'}\n"
+        # Deletes, so that the signing tests can remove a signature.
+        f"  delete:\n    enabled: true\n{maintenance}"
         f"http:\n  addr: {address}\n")
     server = subprocess.Popen([REGISTRY_BINARY, "serve", str(data / "config.yml")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
