@@ -13,11 +13,14 @@
   pkgsStatic,
   binutils,
   cargo,
+  cargo-cyclonedx,
   cargo-nextest,
   chromedriver,
   chromium,
   clippy,
+  cosign,
   docker-compose,
+  gixy,
   jq,
   just,
   nixfmt,
@@ -37,7 +40,8 @@ let
   triple = staticTarget.hostPlatform.rust.rustcTarget;
   cc = "${staticTarget.cc}/bin/${staticTarget.cc.targetPrefix}cc";
   envTriple = lib.toUpper (lib.replaceStrings [ "-" ] [ "_" ] triple);
-  # pyproject.toml's `test` group; ruff comes as its own package below.
+  # pyproject.toml's `test` group; ruff and gixy-ng (nixpkgs' `gixy`, the
+  # same fork) come as packages of their own below.
   python = python3.withPackages (
     ps: with ps; [
       jsonschema
@@ -56,10 +60,14 @@ mkShell (
     packages = [
       binutils
       cargo
+      # `just push`: the service's SBOM, and the signatures.
+      cargo-cyclonedx
+      cosign
       cargo-nextest
       # Compose v2 (the standalone binary): stacktool runs it when the
       # `docker compose` plugin is not there.
       docker-compose
+      gixy
       jq
       just
       nixfmt

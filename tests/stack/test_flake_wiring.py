@@ -43,7 +43,8 @@ def test_macos_can_still_render_the_stack_and_use_the_dev_shell(flake):
 def test_the_dev_shell_holds_every_tool_the_recipes_and_tests_use(flake):
     for system in LINUX + DARWIN:
         shell = flake["devShell"][system]
-        for tool in ("just", "jq", "docker-compose", "python3-with-packages", "ruff", "cargo", "skopeo"):
+        for tool in ("just", "jq", "docker-compose", "python3-with-packages", "ruff", "gixy", "cargo",
+                     "cargo-cyclonedx", "cosign", "skopeo"):
             assert tool in shell["packages"], (system, tool)
         # pyproject.toml's test group, but ruff (a package of its own above).
         assert sorted(name.removeprefix("python3.") for name in shell["python"]) == [
@@ -63,7 +64,8 @@ def test_the_dev_shells_python_has_pyproject_tomls_test_group(flake):
     wanted = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
     names = {line.split("=")[0].split(">")[0].split("<")[0].strip() for line in wanted}
     shell = flake["devShell"]["x86_64-linux"]
-    assert names == {name.removeprefix("python3.") for name in shell["python"]} | {"ruff"}
+    # ruff and gixy-ng are packages of their own in the shell (gixy-ng is nixpkgs' `gixy`).
+    assert names == {name.removeprefix("python3.") for name in shell["python"]} | {"ruff", "gixy-ng"}
 
 
 def test_flake_check_runs_every_check_and_none_needs_kvm(flake):
