@@ -502,13 +502,16 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of each")
     parser.add_argument("--steady-seconds", type=int, default=6, help="seconds per oha run")
+    parser.add_argument("--no-build", action="store_true",
+                        help="take the images already loaded, as `just image` left them")
     args = parser.parse_args()
     if args.rounds < 1 or args.replicas < 1:
         parser.error("--rounds and --replicas must be at least 1")
 
     load = load_average()
     images = image_names()
-    just(dict(os.environ), "image")
+    if not args.no_build:
+        just(dict(os.environ), "image")
     workdir = tempfile.mkdtemp(prefix="bench-peers-")
     try:
         build = {"workdir": workdir, "app": images["app"], "lb": images["lb"],
