@@ -174,8 +174,9 @@ bench: _bench-tools
 bench-scale: _bench-tools
     python3 scripts/bench-scale.py
 
-# hostinfo against the tutorial's Flask app (gunicorn, dev server) behind the same nginx; writes results/
+# hostinfo against Go's net/http, nginx-hello and the Flask app: alone, then behind nginx; writes results/
 bench-peers: _bench-tools
+    @command -v go >/dev/null || { echo "error: go is missing (the Go net/http peer): apt-get install golang-go" >&2; exit 1; }
     missing=$(python3 scripts/missing-requirements.py bench); [ -z "$missing" ] || python3 -m pip install --quiet $missing
     python3 scripts/bench-peers.py
 
