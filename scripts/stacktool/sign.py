@@ -39,7 +39,7 @@ LOOPBACK = re.compile(r"(localhost|127\.[0-9.]+|\[::1\])(:[0-9]+)?(/.*)?")
 def cosign() -> str:
     found = shutil.which("cosign")
     if found is None:
-        fail("cosign is missing: install it with scripts/install-cosign (Debian sid's .deb; ./setup test does)")
+        fail("cosign is missing: scripts/install-cosign installs it (Debian sid's .deb; ./setup test does)")
     return found
 
 
