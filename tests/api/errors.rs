@@ -1,4 +1,4 @@
-use crate::helpers::{assert_json_error, spawn_app};
+use crate::helpers::{assert_forbids_sniffing, assert_json_error, spawn_app};
 
 #[tokio::test]
 async fn unknown_path_is_a_json_404() {
@@ -79,13 +79,6 @@ async fn every_response_forbids_content_sniffing() {
     ] {
         let response = app.get(path).await;
         assert!(response.status().is_success(), "{path}");
-        assert_eq!(
-            response
-                .headers()
-                .get("x-content-type-options")
-                .map(|v| v.as_bytes()),
-            Some(&b"nosniff"[..]),
-            "{path}"
-        );
+        assert_forbids_sniffing(&response, path);
     }
 }

@@ -79,14 +79,7 @@ pub async fn assert_json_error(response: reqwest::Response, status: u16) -> Stri
         "application/json",
         "error bodies are JSON"
     );
-    assert_eq!(
-        response
-            .headers()
-            .get("x-content-type-options")
-            .map(|v| v.as_bytes()),
-        Some(&b"nosniff"[..]),
-        "error bodies are never sniffed"
-    );
+    assert_forbids_sniffing(&response, "an error body");
     let body: serde_json::Value = response.json().await.expect("error body is JSON");
     assert_eq!(body["error"]["status"], status);
     let message = body["error"]["message"]
@@ -94,6 +87,18 @@ pub async fn assert_json_error(response: reqwest::Response, status: u16) -> Stri
         .expect("message is a string");
     assert!(!message.is_empty());
     message.to_owned()
+}
+
+/// Asserts `X-Content-Type-Options: nosniff`, naming what was answered.
+pub fn assert_forbids_sniffing(response: &reqwest::Response, what: &str) {
+    assert_eq!(
+        response
+            .headers()
+            .get("x-content-type-options")
+            .map(|v| v.as_bytes()),
+        Some(&b"nosniff"[..]),
+        "{what} may be sniffed"
+    );
 }
 
 /// What a raw exchange ended with.
