@@ -2,6 +2,7 @@
 with `just` as a user would, and waiting on it and counting who answered."""
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -53,3 +54,24 @@ def served_by(running: RunningStack, count: int) -> dict[str, int]:
     hostnames, statuses = count_served(running.port, count)
     assert statuses[200] == count, f"statuses: {dict(statuses)}"
     return hostnames
+
+
+def raw_request(port: int, payload: bytes, host: str = "127.0.0.1", timeout: float = 10) -> bytes:
+    """Send `payload` as it is and read one response: head and Content-Length
+    bytes of body. The write side stays open, as a real client's does (one
+    that half-closes while a body is still owed makes nginx linger 5 s and
+    then send its built-in page instead of the error page)."""
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        response = b""
+        while b"\r\n\r\n" not in response:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return response
+            response += chunk
+        head, _, body = response.partition(b"\r\n\r\n")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        while len(body) < length and (chunk := sock.recv(65536)):
+            body += chunk
+    return head + b"\r\n\r\n" + body

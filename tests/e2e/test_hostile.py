@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import compose_stack
+from harness import raw_request
 from stacktool import ROOT
 from stacktool.docker import docker_inspect
 from stacktool.load import Load
@@ -34,25 +35,6 @@ MEBIBYTE = 1024 * 1024
 def hostile_stack():
     with compose_stack("-hostile", 5) as started:
         yield started
-
-
-def raw(host: str, port: int, payload: bytes, timeout: float = 10) -> bytes:
-    """`payload` as it is, and everything the server sends until it closes or
-    has sent one response (head and Content-Length bytes of body)."""
-    with socket.create_connection((host, port), timeout=timeout) as sock:
-        sock.sendall(payload)
-        response = b""
-        while b"\r\n\r\n" not in response:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return response
-            response += chunk
-        head, _, body = response.partition(b"\r\n\r\n")
-        match = re.search(rb"(?im)^content-length:\s*(\d+)", head)
-        length = int(match.group(1)) if match else 0
-        while len(body) < length and (chunk := sock.recv(65536)):
-            body += chunk
-    return head + b"\r\n\r\n" + body
 
 
 def parsed(response: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -177,7 +159,7 @@ def attempts(answer_headers: dict[str, str]) -> list[str]:
 @pytest.mark.parametrize("code", [502, 503])
 def test_a_5xx_from_a_replica_costs_at_most_next_upstream_tries_attempts(hostile_stack, code):
     tries = 3  # nix/stack-options.nix nextUpstreamTries' default
-    status, headers, body = parsed(raw("127.0.0.1", hostile_stack.port,
+    status, headers, body = parsed(raw_request(hostile_stack.port,
                                        f"GET /status/{code} HTTP/1.1\r\nHost: x\r\n\r\n".encode()))
     tried = attempts(headers)
     print(f"\n/status/{code}: {status}, {len(tried)} upstream attempts: {tried}")
@@ -206,7 +188,7 @@ ERRORS_THROUGH_NGINX = [
 @pytest.mark.parametrize(("case", "payload", "expected"), ERRORS_THROUGH_NGINX,
                          ids=[case for case, _, _ in ERRORS_THROUGH_NGINX])
 def test_every_error_through_nginx_is_json_in_the_replicas_shape(hostile_stack, case, payload, expected):
-    status, headers, body = parsed(raw("127.0.0.1", hostile_stack.port, payload))
+    status, headers, body = parsed(raw_request(hostile_stack.port, payload))
     print(f"\n{case}: {status} {headers.get('content-type')} {body[:100]!r}")
     assert status == expected
     assert headers.get("content-type") == "application/json"
@@ -218,15 +200,15 @@ def test_every_error_through_nginx_is_json_in_the_replicas_shape(hostile_stack, 
 def test_two_hundred_small_headers_do_not_reach_a_replica_as_an_empty_431(hostile_stack):
     """nginx passes the replicas only the headers they read, so a client's
     200 headers (actix-http's parser takes 96) never reach a replica."""
-    status, headers, body = parsed(raw(
-        "127.0.0.1", hostile_stack.port, b"GET /info HTTP/1.1\r\nHost: x\r\n" + MANY_HEADERS + b"\r\n"))
+    status, headers, body = parsed(raw_request(
+        hostile_stack.port, b"GET /info HTTP/1.1\r\nHost: x\r\n" + MANY_HEADERS + b"\r\n"))
     print(f"\n200 headers: {status} {body[:80]!r}")
     assert status == 200
     assert json.loads(body)["hostname"]
 
 
 def test_http_1_0_without_a_host_header_is_served(hostile_stack):
-    status, headers, body = parsed(raw("127.0.0.1", hostile_stack.port,
+    status, headers, body = parsed(raw_request(hostile_stack.port,
                                        b"GET /info HTTP/1.0\r\n\r\n"))
     print(f"\nHTTP/1.0, no Host: {status} {body[:120]!r}")
     assert status == 200
@@ -238,8 +220,8 @@ def test_a_clients_x_forwarded_host_does_not_reach_the_replicas(hostile_stack):
     client sends is not passed on. 95 of them would overflow a replica's
     96-header parser, so a 200 shows that none arrived."""
     forged = b"".join(b"X-Forwarded-Host: evil%d.example\r\n" % i for i in range(95))
-    status, _, body = parsed(raw(
-        "127.0.0.1", hostile_stack.port,
+    status, _, body = parsed(raw_request(
+        hostile_stack.port,
         b"GET /info HTTP/1.1\r\nHost: x\r\n" + forged + b"\r\n"))
     assert status == 200
     request = json.dumps(json.loads(body))
@@ -327,7 +309,8 @@ def test_never_ending_chunked_bodies_are_answered_and_closed_and_the_replica_kee
         while worker.is_alive():
             started = time.monotonic()
             try:
-                status, _, _ = parsed(raw(address, port, b"GET /info HTTP/1.1\r\nHost: x\r\n\r\n", timeout=2))
+                plain = b"GET /info HTTP/1.1\r\nHost: x\r\n\r\n"
+                status, _, _ = parsed(raw_request(port, plain, address, timeout=2))
             except OSError:
                 status = 0
             direct.append((status, time.monotonic() - started))

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 
 import pytest
 
-from harness import served_by, wait_until
+from harness import raw_request, served_by, wait_until
 from stacktool import ROOT
 from stacktool.docker import docker, docker_inspect, health
 from stacktool.load import Load
@@ -24,27 +23,6 @@ from stacktool.nix import evaluated
 
 def answers_from(running_stack, hostname: str, attempts: int = 50) -> bool:
     return hostname in served_by(running_stack, attempts)
-
-
-def raw_request(port: int, payload: bytes) -> bytes:
-    """Send `payload` as it is and read one response: head and Content-Length
-    bytes of body. The write side stays open, as a real client's does (one
-    that half-closes while a body is still owed makes nginx linger 5 s and
-    then send its built-in page instead of the error page)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(payload)
-        response = b""
-        while b"\r\n\r\n" not in response:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return response
-            response += chunk
-        head, _, body = response.partition(b"\r\n\r\n")
-        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"content-length:")), 0)
-        while len(body) < length and (chunk := sock.recv(65536)):
-            body += chunk
-    return head + b"\r\n\r\n" + body
 
 
 def status_of(response: bytes) -> int:
