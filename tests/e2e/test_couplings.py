@@ -23,7 +23,7 @@ from stacktool.http import request as http_request
 GRACE = 4
 # A request that fits the drain, so it finishes on the replica being stopped,
 # and one that outlasts the grace period, which the replica must cut at the
-# end of its drain, and exit, before Docker's SIGKILL would.
+# end of its drain, and exit (1: it cut a request off), before Docker's SIGKILL would.
 SHORT, LONG = 1, 6
 # nginx must wait out LONG, and the retry of a cut LONG on the other replica.
 OPTIONS = (f'{{ stopGracePeriod = "{GRACE}s"; readTimeout = "10s"; nextUpstreamTimeout = "20s"; '
@@ -89,6 +89,11 @@ def test_a_stopped_replica_finishes_its_request_and_exits_by_itself_within_the_g
     assert [status for _, status, _ in served] == [200] * len(waits)
     # The SHORT request the victim held finished there, within its drain.
     assert (SHORT, 200, victim["Config"]["Hostname"]) in served
-    # Not SIGKILLed (137): the replica stopped draining in time and exited 0.
-    assert state["ExitCode"] == 0 and not state["OOMKilled"]
+    # Not SIGKILLed (137): the replica ended its drain in time, cut off the LONG
+    # request it still held (nginx retried it on the other replica, hence the
+    # 200s) and said so, as a drain that cuts requests off must: exit 1 and the
+    # count in its log.
+    assert state["ExitCode"] == 1 and not state["OOMKilled"]
+    logs = subprocess.run(["docker", "logs", victim["Id"]], capture_output=True, text=True)
+    assert "1 request cut off" in logs.stdout + logs.stderr
     assert stopped_after < GRACE
